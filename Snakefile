@@ -1,0 +1,32 @@
+# fa-repro: regenerate the figures of four papers on learning without backpropagation.
+# This file and workflow/rules/*.smk only wire files together; the science is in src/fa_repro.
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+from fa_repro.config import resolve  # noqa: E402
+from fa_repro.provenance import module_files  # noqa: E402
+
+configfile: "config.yaml"
+
+SCHEMA = "workflow/schemas/config.schema.yaml"
+CFG = resolve(config, SCHEMA)  # validated before any job runs; scale overlay applied
+
+
+PY = sys.executable  # the interpreter running Snakemake runs the jobs too
+
+
+def code(*modules):
+    """Package source files a rule runs (transitively), so that editing them reruns it."""
+    return ["src/fa_repro/cli.py"] + module_files(*modules, root=workflow.basedir)
+
+
+include: "workflow/rules/teacher_student.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        [f"figures/{fig}.{ext}" for fig in FIGURES for ext in ("pdf", "png")],
+        [f"results/figures/{fig}.csv" for fig in FIGURES],

@@ -1,0 +1,37 @@
+"""Helpers shared by the teacher–student figure modules: reading order parameters back from the
+wide simulation/ODE tables and the geometry of the second-layer weights."""
+from __future__ import annotations
+
+from itertools import permutations, product
+
+import numpy as np
+import pandas as pd
+
+
+def vectors(df: pd.DataFrame, prefix: str, n: int) -> np.ndarray:
+    """Stack columns ``prefix_1 … prefix_n`` into an (rows, n) array."""
+    return df[[f"{prefix}_{k + 1}" for k in range(n)]].to_numpy(float)
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise cosine similarity of two (rows, n) arrays."""
+    num = np.sum(a * b, -1)
+    den = np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1)
+    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+
+
+def degenerate_images(teacher_w2: np.ndarray) -> np.ndarray:
+    """Second-layer weights of the students equivalent to the teacher for an odd activation:
+    every permutation of the nodes combined with every sign flip (Refinetti Sec. 1.1, Fig. 3c)."""
+    M = teacher_w2.size
+    images = {tuple(np.array(signs) * teacher_w2[list(perm)])
+              for perm in permutations(range(M)) for signs in product((1.0, -1.0), repeat=M)}
+    return np.array(sorted(images))
+
+
+def nearest_time_rows(df: pd.DataFrame, times) -> pd.DataFrame:
+    """For each requested time, the row of ``df`` (one run) recorded closest to it on a log scale."""
+    t = df["t"].to_numpy()
+    positive = np.where(t > 0, t, np.nan)
+    rows = [int(np.nanargmin(np.abs(np.log(positive) - np.log(tt)))) for tt in times]
+    return df.iloc[rows]

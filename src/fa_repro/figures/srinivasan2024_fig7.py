@@ -1,0 +1,36 @@
+"""Srinivasan et al. 2024, App. Fig. 7: norm of the adaptive feedback f = W1F/D against t,
+simulations (PEPITA and AFA) and the AFA ODE (App. E, Eq. 23)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..plotting import RULE_COLOURS, RULE_LABELS, subplots
+from ._teacher_student import vectors
+
+INPUTS = ("sim", "ode")
+
+
+def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
+    frames = []
+    for source in ("sim", "ode"):
+        df = inputs[source]
+        K = int(df.K.iloc[0])
+        frames.append(pd.DataFrame({"method": df.rule.to_numpy(), "source": source, "t": df.t.to_numpy(),
+                                    "norm_f": np.linalg.norm(vectors(df, "f", K), axis=-1)}))
+    return pd.concat(frames, ignore_index=True).sort_values(["method", "source", "t"])
+
+
+def draw(df: pd.DataFrame, params: dict):
+    fig, ax = subplots(figsize=(5, 3.4))
+    for method, sub in df[(df.source == "sim") & (df.t > 0)].groupby("method"):
+        ax.plot(sub.t, sub.norm_f, "o", ms=3, mfc="none", color=RULE_COLOURS[method],
+                label=f"{RULE_LABELS[method]} simulation")
+    ode = df[(df.source == "ode") & (df.t > 0)]
+    ax.plot(ode.t, ode.norm_f, "-", color="k", lw=1.3, label="AFA theory (ODE)")
+    ax.set_xscale("log")
+    ax.set_xlabel("training time t (samples / D)")
+    ax.set_ylabel("‖f‖ = ‖W1F‖ / D")
+    ax.legend(loc="upper left")
+    ax.set_title("The adaptive feedback grows during training")
+    return fig

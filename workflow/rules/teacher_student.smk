@@ -1,0 +1,41 @@
+# Teacher–student theory: batched online-SGD simulations and ODE integrations
+# (Refinetti et al. 2021 Sec. 1 / App. A; Srinivasan et al. 2024 Sec. 4 / App. E).
+
+TS_EXPERIMENTS = list(CFG["teacher_student"])
+
+
+rule ts_simulate:
+    output:
+        "results/teacher_student/{experiment}/simulation.csv",
+    input:
+        code("fa_repro.teacher_student.experiments"),
+    params:
+        experiment=lambda w: json.dumps(CFG["teacher_student"][w.experiment], sort_keys=True),
+        backend=CFG["simulation"]["backend"],
+    wildcard_constraints:
+        experiment="|".join(TS_EXPERIMENTS),
+    log:
+        "logs/teacher_student/{experiment}/simulation.log",
+    resources:
+        runtime=60,
+    shell:
+        "{PY} -m fa_repro.cli ts-simulate {wildcards.experiment} --params {params.experiment:q} "
+        "--backend {params.backend} --out {output} 2> {log}"
+
+
+rule ts_ode:
+    output:
+        "results/teacher_student/{experiment}/ode.csv",
+    input:
+        code("fa_repro.teacher_student.experiments"),
+    params:
+        experiment=lambda w: json.dumps(CFG["teacher_student"][w.experiment], sort_keys=True),
+        rtol=CFG["ode"]["rtol"],
+        atol=CFG["ode"]["atol"],
+    wildcard_constraints:
+        experiment="|".join(TS_EXPERIMENTS),
+    log:
+        "logs/teacher_student/{experiment}/ode.log",
+    shell:
+        "{PY} -m fa_repro.cli ts-ode {wildcards.experiment} --params {params.experiment:q} "
+        "--rtol {params.rtol} --atol {params.atol} --out {output} 2> {log}"
