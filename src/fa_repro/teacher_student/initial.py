@@ -66,22 +66,24 @@ def make_initial_state(specs: list[RunSpec], M: int, N: int) -> InitialState:
     F1 = np.zeros((B, K_max))
     mask = np.zeros((B, K_max))
     for b, s in enumerate(specs):
-        rng = np.random.default_rng(s.seed)
-        tW1[b] = rng.standard_normal((M, N))
+        # one independent stream per component, so that e.g. F1 and W2 do not depend on N
+        teacher, student, first, feedback, input_feedback = (
+            np.random.default_rng([s.seed, component]) for component in range(5))
+        tW1[b] = teacher.standard_normal((M, N))
         if s.teacher_w2 == "ones":
             tW2[b] = 1.0
         elif s.teacher_w2 == "normal":
-            tW2[b] = rng.standard_normal(M)
+            tW2[b] = teacher.standard_normal(M)
         else:
             raise ValueError(f"unknown teacher_w2 {s.teacher_w2!r}; use 'ones' or 'normal'")
         if s.init == "normal":
             std1 = s.sigma0 if s.first_layer_std is None else s.first_layer_std
-            W1[b, :s.K] = std1 * rng.standard_normal((s.K, N))
-            W2[b, :s.K] = s.sigma0 * rng.standard_normal(s.K)
+            W1[b, :s.K] = std1 * first.standard_normal((s.K, N))
+            W2[b, :s.K] = s.sigma0 * student.standard_normal(s.K)
         elif s.init != "zero":
             raise ValueError(f"unknown init {s.init!r}; use 'normal' or 'zero'")
-        F[b] = s.input_feedback_std * rng.standard_normal(N)
-        F1[b, :s.K] = _feedback_vector(s, tW2[b], rng)
+        F[b] = s.input_feedback_std * input_feedback.standard_normal(N)
+        F1[b, :s.K] = _feedback_vector(s, tW2[b], feedback)
         mask[b, :s.K] = 1.0
     return InitialState(W1, W2, tW1, tW2, F, F1, rule_codes([s.rule for s in specs]),
                         np.array([s.eta for s in specs], float), mask)

@@ -148,6 +148,7 @@ def simulate(state: InitialState, activation: str, record_steps: np.ndarray, see
         record(C, W2)
     sqrt_n = np.sqrt(N)
     jitter = _JITTER * np.eye(d)
+    q = np.zeros((B, d))
     bar = tqdm(total=total, disable=not progress, unit="step", mininterval=2.0, desc=f"simulate B={B} N={N}")
     step = 0
     while step < total:
@@ -172,10 +173,12 @@ def simulate(state: InitialState, activation: str, record_steps: np.ndarray, see
                                       state.node_mask, K, M)
             u_mod = u - a[:, None] * C[:, :, K + M]  # projections of x' = x − a F/√N
             xx_mod = xx - (2.0 * a * u[:, K + M] - a * a * C[:, K + M, K + M]) / N
-            D = (-eta / N)[:, None, None] * c[:, :, None] * u_mod[:, None, :]  # (B, K, d)
-            C[:, :K, :] += D
-            C[:, :, :K] += np.swapaxes(D, -1, -2)
-            C[:, :K, :K] += (eta**2 / N * xx_mod)[:, None, None] * c[:, :, None] * c[:, None, :]
+            # rows move by δA = p x'ᵀ with p = −(η/√N)(c, 0, 0): C += (p x'ᵀAᵀ + A x' pᵀ + |x'|² p pᵀ)/N
+            #   = q wᵀ + w qᵀ with q = −(η/N)(c, 0, 0) and w = u' + (N |x'|²/2N) q
+            q[:, :K] = (-eta / N)[:, None] * c
+            w = u_mod + (0.5 * N * xx_mod)[:, None] * q
+            outer = q[:, :, None] * w[:, None, :]
+            C += outer + np.swapaxes(outer, -1, -2)
             W2 = W2 - (eta / N)[:, None] * e[:, None] * h
             if backend == "full":
                 x_mod = x - (a / sqrt_n)[:, None] * Fvec

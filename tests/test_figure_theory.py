@@ -1,0 +1,29 @@
+"""Figure-level theory against the papers' statements."""
+import numpy as np
+import pandas as pd
+
+from fa_repro.figures._teacher_student import cosine, degenerate_images
+from fa_repro.figures.refinetti2021_fig4_plearn import p_learn, p_printed_eq8, table
+
+
+def test_p_learn_counts_sign_patterns():
+    """Recovery needs ≥ M positive entries among K symmetric i.i.d. ones (Refinetti Sec. 1.2)."""
+    rng = np.random.default_rng(0)
+    for K, M in ((2, 2), (3, 2), (5, 2), (8, 3)):
+        signs = rng.standard_normal((200_000, K)) > 0
+        assert abs(p_learn(K, M) - np.mean(signs.sum(1) >= M)) < 0.005
+    assert p_learn(2, 2) == 0.25 and p_learn(3, 2) == 0.5
+    assert p_printed_eq8(2, 2) == 1.0  # the printed Eq. 8 cannot be right for K = M
+
+
+def test_plearn_table_counts_final_errors():
+    sim = pd.DataFrame({"run_id": [0, 0, 1, 1, 2, 2], "t": [0, 9, 0, 9, 0, 9], "K": 3, "M": 2, "N": 50,
+                        "eg": [0.5, 1e-6, 0.5, 0.2, 0.5, 1e-5]})
+    out = table({"sim": sim}, {"learned_threshold": 1e-3})
+    assert out.n_runs.tolist() == [3] and out.n_learned.tolist() == [2] and out.p_theory.tolist() == [0.5]
+
+
+def test_degenerate_images_of_erf_teacher():
+    images = degenerate_images(np.array([1.0, 1.0]))
+    assert {tuple(i) for i in images} == {(1, 1), (1, -1), (-1, 1), (-1, -1)}
+    assert cosine(np.array([[1.0, 0.0]]), np.array([[0.0, 2.0]]))[0] == 0.0
