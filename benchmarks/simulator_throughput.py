@@ -1,7 +1,7 @@
 """Throughput of the teacher–student simulator: run-steps per second.
 
 * naive: the straightforward one-run-at-a-time NumPy loop over N-dimensional weights and inputs
-  (DFA, erf, K = M = 2, N = 500), the baseline of issue #2;
+  (DFA, erf, K = M = 2, N = 500), the baseline of issue #2 (DFA, erf, M = 2 in every case);
 * batched (projected): fa_repro's simulator advancing many runs together (the exact Gram-matrix
   chain), for the batch shapes the figures use;
 * batched (full): the same batched code keeping N-dimensional vectors.
@@ -40,11 +40,11 @@ def naive_loop(steps: int, seed: int = 0) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def batched(n_runs: int, K: int, steps: int, backend: str) -> float:
-    specs = [RunSpec(rule="dfa", seed=i, K=K, eta=0.1, activation="relu") for i in range(n_runs)]
+def batched(n_runs: int, K: int, steps: int, backend: str, workers: int) -> float:
+    specs = [RunSpec(rule="dfa", seed=i, K=K, eta=0.1, activation="erf") for i in range(n_runs)]
     state = make_initial_state(specs, M=2, N=N)
     start = time.perf_counter()
-    simulate(state, "relu", np.array([0, steps]), seed=0, backend=backend, progress=False)
+    simulate(state, "erf", np.array([0, steps]), seed=0, backend=backend, progress=False, workers=workers)
     return n_runs * steps / (time.perf_counter() - start)
 
 
@@ -54,14 +54,16 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20000)
     args = parser.parse_args()
     rows = [{"method": "naive NumPy loop, 1 run, N-dim", "runs": 1, "K": 2, "run_steps_per_s": naive_loop(args.steps)}]
-    for runs, K, backend in ((2, 2, "projected"), (36, 8, "projected"), (350, 8, "projected"), (36, 8, "full")):
+    cases = ((2, 2, "projected", 1), (256, 2, "projected", 1), (1024, 2, "projected", 2),
+             (350, 8, "projected", 2), (36, 8, "full", 1))
+    for runs, K, backend, workers in cases:
         steps = args.steps if backend == "projected" else args.steps // 20
-        rows.append({"method": f"fa_repro batched, {backend}", "runs": runs, "K": K,
-                     "run_steps_per_s": batched(runs, K, steps, backend)})
+        rows.append({"method": f"fa_repro batched, {backend}, {workers} proc.", "runs": runs, "K": K,
+                     "run_steps_per_s": batched(runs, K, steps, backend, workers)})
     base = rows[0]["run_steps_per_s"]
     for row in rows:
         row["speedup_vs_naive"] = row["run_steps_per_s"] / base
-        print(f"{row['method']:<34} runs={row['runs']:<4} K={row['K']}  {row['run_steps_per_s']:>12,.0f} run-steps/s"
+        print(f"{row['method']:<40} runs={row['runs']:<4} K={row['K']}  {row['run_steps_per_s']:>12,.0f} run-steps/s"
               f"  ×{row['speedup_vs_naive']:.1f}")
     if args.json:
         with open(args.json, "w") as fh:

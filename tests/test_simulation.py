@@ -15,10 +15,11 @@ def _state(rule, B=4, N=80, **kw):
 
 
 def test_simulation_is_deterministic_for_a_seed():
+    """Same seed, same result, also when the shards run in parallel processes."""
     steps = time_grid(2.0, 10, 80)
-    a = simulate(_state("dfa"), "erf", steps, seed=9, progress=False)
-    b = simulate(_state("dfa"), "erf", steps, seed=9, progress=False)
-    c = simulate(_state("dfa"), "erf", steps, seed=10, progress=False)
+    a = simulate(_state("dfa", B=6), "erf", steps, seed=9, progress=False, shard_size=4)
+    b = simulate(_state("dfa", B=6), "erf", steps, seed=9, progress=False, shard_size=4, workers=2)
+    c = simulate(_state("dfa", B=6), "erf", steps, seed=10, progress=False, shard_size=4)
     for key in ("eg", "Q", "R", "W2", "f"):
         np.testing.assert_array_equal(a[key], b[key])
     assert not np.allclose(a["eg"][-1], c["eg"][-1])
@@ -58,7 +59,10 @@ def _update(rule, f_scale, rng):
     C[:, K + M, :K] *= f_scale
     u = np.einsum("bij,bj->bi", np.linalg.cholesky(C), rng.standard_normal((B, d)))
     W2, tW2, F1 = rng.standard_normal((B, K)), rng.standard_normal((B, M)), rng.standard_normal((B, K))
-    return _rule_update(act, rule_codes([rule] * B), u, C, W2, tW2, F1, np.ones((B, K)), K, M), (C, W2, F1, u)
+    codes = rule_codes([rule] * B)
+    masks = [(codes == r).astype(float)[:, None] for r in range(4)]
+    v = np.concatenate([W2, -tW2], 1)
+    return _rule_update(act, masks, u, C, v, F1, np.ones((B, K)), K, M, rule == "pepita"), (C, W2, F1, u)
 
 
 def test_pepita_update_tends_to_afa_for_small_feedback():
@@ -79,4 +83,4 @@ def test_rule_updates_use_the_right_feedback():
         (c, a, e, h), (C, W2, F1, u) = _update(rule, 1.0, np.random.default_rng(1))
         phi = {"bp": W2, "dfa": F1, "afa": C[:, :3, 5]}[rule]
         np.testing.assert_allclose(c, phi * act.dg(u[:, :3]) * e[:, None])
-        np.testing.assert_array_equal(a, 0.0)
+        assert a is None

@@ -23,7 +23,7 @@ def ts_simulate(args) -> None:
     from fa_repro.teacher_student.experiments import run_simulations
 
     df = run_simulations(args.experiment, json.loads(args.params), backend=args.backend,
-                         progress=not args.no_progress)
+                         progress=not args.no_progress, workers=args.workers)
     _write_csv(df, args.out)
 
 
@@ -65,6 +65,7 @@ def main(argv=None) -> None:
     p.add_argument("--params", required=True, help="the experiment's resolved config block, as JSON")
     p.add_argument("--backend", default="projected", choices=["projected", "full"])
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--workers", type=int, default=1, help="processes for the shards of the batch")
     p.add_argument("--out", required=True)
     p.set_defaults(func=ts_simulate)
 

@@ -1,6 +1,8 @@
 # Teacher–student theory: batched online-SGD simulations and ODE integrations
 # (Refinetti et al. 2021 Sec. 1 / App. A; Srinivasan et al. 2024 Sec. 4 / App. E).
 
+from fa_repro.teacher_student.experiments import parallel_shards
+
 TS_EXPERIMENTS = list(CFG["teacher_student"])
 
 
@@ -16,11 +18,12 @@ rule ts_simulate:
         experiment="|".join(TS_EXPERIMENTS),
     log:
         "logs/teacher_student/{experiment}/simulation.log",
+    threads: lambda w: parallel_shards(w.experiment, CFG["teacher_student"][w.experiment])
     resources:
         runtime=60,
     shell:
         "{PY} -m fa_repro.cli ts-simulate {wildcards.experiment} --params {params.experiment:q} "
-        "--backend {params.backend} --out {output} 2> {log}"
+        "--backend {params.backend} --workers {threads} --out {output} 2> {log}"
 
 
 rule ts_ode:

@@ -16,7 +16,7 @@ import pandas as pd
 from .initial import RunSpec, make_initial_state
 from .ode import ALGORITHMS as ODE_RULES
 from .ode import OrderParameters, TeacherStudentODE
-from .simulation import simulate, time_grid
+from .simulation import SHARD_SIZE, simulate, time_grid
 
 EXPERIMENTS: dict[str, Callable[[dict], list[RunSpec]]] = {}
 
@@ -73,7 +73,8 @@ def srinivasan2024_fig2(p: dict) -> list[RunSpec]:
     """Srinivasan Fig. 2b–c and Fig. 7: PEPITA and its AFA approximation from the same weights."""
     return [RunSpec(rule=rule, seed=p["seed"], K=p["M"], eta=p["eta"], activation="erf", sigma0=p["sigma0"],
                     first_layer_std=p["first_layer_std"], teacher_w2=p["teacher_w2"],
-                    input_feedback_std=p["input_feedback_std"], extra={"run": 0})
+                    input_feedback_std=p["input_feedback_std"],
+                    input_feedback_teacher_overlap=p["input_feedback_teacher_overlap"], extra={"run": 0})
             for rule in ("pepita", "afa")]
 
 
@@ -123,8 +124,18 @@ def _groups(specs, key):
     return groups
 
 
-def run_simulations(name: str, params: dict, backend: str = "projected", progress: bool = True) -> pd.DataFrame:
-    """Simulate every run of an experiment (one batched simulation per activation)."""
+def parallel_shards(name: str, params: dict) -> int:
+    """How many shards of runs an experiment's largest batched simulation has: the number of
+    processes it can use (Snakemake's ``threads`` for the job)."""
+    specs = run_specs(name, params)
+    sizes = [len(index) for index in _groups(specs, lambda s: s.activation).values()]
+    return max(-(-size // SHARD_SIZE) for size in sizes)
+
+
+def run_simulations(name: str, params: dict, backend: str = "projected", progress: bool = True,
+                    workers: int = 1) -> pd.DataFrame:
+    """Simulate every run of an experiment (one batched simulation per activation, its shards spread
+    over ``workers`` processes)."""
     specs = run_specs(name, params)
     N, M = params["N"], params["M"]
     steps = time_grid(params["t_max"], params["n_times"], N)
@@ -132,7 +143,8 @@ def run_simulations(name: str, params: dict, backend: str = "projected", progres
     for act, index in _groups(specs, lambda s: s.activation).items():
         group = [specs[b] for b in index]
         state = make_initial_state(group, M=M, N=N)
-        out = simulate(state, act, steps, seed=_seed(params, "simulation", act), backend=backend, progress=progress)
+        out = simulate(state, act, steps, seed=_seed(params, "simulation", act), backend=backend, progress=progress,
+                       workers=workers)
         frames.append(_long_table(specs, index, out["t"], out["Q"], out["R"], out["W2"], out["f"], out["eg"],
                                   state.teacher_W2, state.F1, M, N, "sim"))
     return pd.concat(frames, ignore_index=True)

@@ -3,7 +3,9 @@
 Refinetti et al. 2021 (Sec. 1, Figs. 2–4, 10): teacher first layer W̃1 with i.i.d. N(0, 1) entries,
 student weights with i.i.d. N(0, σ0²) entries (or exactly zero), DFA feedback vector F1 with i.i.d.
 N(0, 1) entries unless a figure fixes its signs or direction. Srinivasan et al. 2024 (App. E): the
-PEPITA/AFA input feedback F has i.i.d. N(0, σ_F²) entries in units where x_mod = x − F e/√N.
+PEPITA/AFA input feedback F has i.i.d. N(0, σ_F²) entries in units where x_mod = x − F e/√N, plus
+optionally c Σ_m W̃1^m, which sets the teacher–feedback overlap f̃_m = W̃1^m·F/N ≈ c that App. E.1
+identifies as what ends the plateau (Eq. 29).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ class RunSpec:
     teacher_w2: str = "ones"  # "ones" or "normal"
     feedback: str = "normal"  # DFA F1: "normal", "orthogonal" (⟂ W̃2) or "positive:<n>"
     input_feedback_std: float = 1.0  # PEPITA/AFA F entries
+    input_feedback_teacher_overlap: float = 0.0  # F += c Σ_m W̃1^m, so that f̃_m = W̃1^m·F/N ≈ c
     extra: dict = field(default_factory=dict)
 
 
@@ -82,7 +85,7 @@ def make_initial_state(specs: list[RunSpec], M: int, N: int) -> InitialState:
             W2[b, :s.K] = s.sigma0 * student.standard_normal(s.K)
         elif s.init != "zero":
             raise ValueError(f"unknown init {s.init!r}; use 'normal' or 'zero'")
-        F[b] = s.input_feedback_std * input_feedback.standard_normal(N)
+        F[b] = s.input_feedback_std * input_feedback.standard_normal(N) + s.input_feedback_teacher_overlap * tW1[b].sum(0)
         F1[b, :s.K] = _feedback_vector(s, tW2[b], feedback)
         mask[b, :s.K] = 1.0
     return InitialState(W1, W2, tW1, tW2, F, F1, rule_codes([s.rule for s in specs]),

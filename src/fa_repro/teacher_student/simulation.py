@@ -30,6 +30,7 @@ from .ode import generalisation_error
 
 RULES = ("bp", "dfa", "afa", "pepita")
 _BP, _DFA, _AFA, _PEPITA = range(4)
+SHARD_SIZE = 256  # runs per shard; fixed, so that results never depend on the number of workers
 
 
 @dataclass
@@ -69,23 +70,29 @@ def rule_codes(names) -> np.ndarray:
     return np.array([RULES.index(n) for n in names])
 
 
-def _rule_update(act, rule, u, C, W2, teacher_W2, F1, node_mask, K, M):
+def _rule_update(act, masks, u, C, v, F1, node_mask, K, M, any_pepita):
     """The per-step quantities every rule needs, from the projections u = (λ, ν, ρ) of x.
 
-    Returns (c, a, e, h): the W1 update is W1^k −= (η/√N) c_k x' with x' = x − a F/√N, the W2 update
-    is W2 −= (η/N) e h. BP: c = W2 g'(λ) e; DFA: c = F1 g'(λ) e; AFA: c = f g'(λ) e with
-    f = W1F/N; PEPITA: c = g(λ) − g(λ_mod), a = e, h = g(λ_mod) (Srinivasan Eqs. 2–5)."""
-    lam, nu = u[:, :K], u[:, K:K + M]
+    ``v`` = (W2, −W̃2), so that the error is e = Σ_j v_j g(u_j). Returns (c, a, e, h): the W1 update
+    is W1^k −= (η/√N) c_k x' with x' = x − a F/√N, the W2 update is W2 −= (η/N) e h.
+    BP: c = W2 g'(λ) e; DFA: c = F1 g'(λ) e; AFA: c = f g'(λ) e with f = W1F/N;
+    PEPITA: c = g(λ) − g(λ_mod), a = e, h = g(λ_mod) (Srinivasan Eqs. 2–5).
+    ``masks`` holds one (B, 1) indicator per rule."""
+    lam = u[:, :K]
     f = C[:, :K, K + M]
-    e = np.sum(W2 * act.g(lam) * node_mask, -1) - np.sum(teacher_W2 * act.g(nu), -1)
-    phi = np.where((rule == _BP)[:, None], W2, np.where((rule == _DFA)[:, None], F1, f))
-    c = phi * act.dg(lam) * e[:, None]
-    pepita = rule == _PEPITA
-    a = np.where(pepita, e, 0.0)
-    lam_mod = lam - a[:, None] * f
-    c = np.where(pepita[:, None], act.g(lam) - act.g(lam_mod), c) * node_mask
-    h = act.g(lam_mod) * node_mask
-    return c, a, e, h
+    g = act.g(u[:, :K + M])
+    g_lam = g[:, :K] * node_mask
+    e = np.einsum("bj,bj->b", v, g)
+    W2 = v[:, :K]
+    phi = masks[_BP] * W2 + masks[_DFA] * F1 + masks[_AFA] * f
+    c = phi * act.dg(lam) * (e[:, None] * node_mask)
+    if not any_pepita:
+        return c, None, e, g_lam
+    pepita = masks[_PEPITA]
+    a = pepita[:, 0] * e
+    g_mod = act.g(lam - a[:, None] * f) * node_mask
+    c = c + pepita * (g_lam - g_mod)
+    return c, a, e, g_mod
 
 
 _JITTER = 1e-10
@@ -113,25 +120,96 @@ def time_grid(t_max: float, n_points: int, N: int) -> np.ndarray:
 
 
 def simulate(state: InitialState, activation: str, record_steps: np.ndarray, seed: int,
-             backend: str = "projected", chunk: int = 2048, progress: bool = True) -> dict:
+             backend: str = "projected", progress: bool = True,
+             shard_size: int = SHARD_SIZE, workers: int = 1) -> dict:
     """Run online SGD for every run of ``state`` and record the order parameters at
     ``record_steps`` (integer step counts, increasing, starting at 0).
+
+    The runs are split into shards of at most ``shard_size`` runs, each with its own random stream
+    derived from ``seed`` and its index, so the result does not depend on ``workers`` (the number of
+    processes the shards are spread over).
 
     Returns a dict with ``t`` (T,), ``Q`` (T,B,K,K), ``R`` (T,B,K,M), ``W2`` (T,B,K), ``f`` (T,B,K)
     and ``eg`` (T,B)."""
     if backend not in ("projected", "full"):
         raise ValueError(f"unknown simulation backend {backend!r}; use 'projected' or 'full'")
+    B = state.W1.shape[0]
+    bounds = [(i, min(i + shard_size, B)) for i in range(0, B, shard_size)]
+    jobs = [(_shard(state, lo, hi), activation, np.asarray(record_steps, dtype=np.int64),
+             np.random.SeedSequence([seed, k]), backend, progress and k == 0) for k, (lo, hi) in enumerate(bounds)]
+    if workers > 1 and len(jobs) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+            parts = list(pool.map(_simulate_shard, *zip(*jobs)))
+    else:
+        parts = [_simulate_shard(*job) for job in jobs]
+    out = {key: np.concatenate([p[key] for p in parts], axis=1) for key in ("Q", "R", "W2", "f", "eg")}
+    out["t"] = np.asarray(record_steps) / state.N
+    return out
+
+
+def _shard(state: InitialState, lo: int, hi: int) -> InitialState:
+    return InitialState(*(getattr(state, f)[lo:hi] for f in InitialState.__dataclass_fields__))
+
+
+class _ProjectedSampler:
+    """Draws u = (λ, ν, ρ) ~ N(0, C) and |x|² for the projected backend.
+
+    Keeps a factor L (B, d, m) with L Lᵀ = C whose m columns are the coordinates of the rows in an
+    orthonormal basis of their span: u = L ξ with ξ ~ N(0, I_m) the input's coordinates in that
+    basis, and |x|² = |ξ|² + χ²_{N−m} (the rest of the input). Each step the rows move by q x'ᵀ,
+    which adds one basis direction (the part of x' outside the span, of squared norm that χ²) and
+    one column; after ``extra`` steps L is refactorised as chol(C), a mere rotation of the basis,
+    so no factorisation is needed on the other steps."""
+
+    def __init__(self, C: np.ndarray, N: int, rng: np.random.Generator, extra: int):
+        self.B, self.d, _ = C.shape
+        self.N, self.rng = N, rng
+        self.width = self.d + extra
+        self.jitter = _JITTER * np.eye(self.d)
+        self.L = np.zeros((self.B, self.d, self.width))
+        self.refactor(C)
+
+    def refactor(self, C: np.ndarray) -> None:
+        self.L[:] = 0.0
+        self.L[:, :, :self.d] = _factor(C, self.jitter)
+        self.m = self.d
+
+    def draw(self, C: np.ndarray):
+        if self.m == self.width or self.m >= self.N:
+            self.refactor(C)
+        m = self.m
+        self.xi = self.rng.standard_normal((self.B, m))
+        self.rest2 = self.rng.chisquare(self.N - m, size=self.B) if self.N > m else np.zeros(self.B)
+        u = np.einsum("bij,bj->bi", self.L[:, :, :m], self.xi)
+        xx = (np.einsum("bj,bj->b", self.xi, self.xi) + self.rest2) / self.N
+        return u, xx
+
+    def move(self, q: np.ndarray, a: np.ndarray | None, K: int) -> None:
+        """Rows change by N^{-1/2}·(q x'ᵀ) with x' = x − a F/√N (F is the last row; a = None: x' = x)."""
+        m = self.m
+        xi_mod = self.xi if a is None else self.xi - a[:, None] * self.L[:, -1, :m]
+        self.L[:, :K, :m] += q[:, :K, None] * xi_mod[:, None, :]
+        self.L[:, :K, m] = q[:, :K] * np.sqrt(self.rest2)[:, None]
+        self.m = m + 1
+
+
+def _simulate_shard(state: InitialState, activation: str, record_steps: np.ndarray, seed_seq,
+                    backend: str, progress: bool) -> dict:
     act = get_activation(activation)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed_seq)
     B, K, N = state.W1.shape
     M = state.teacher_W2.shape[-1]
     d = K + M + 1
     eta = state.eta
+    masks = [(state.rule == r).astype(float)[:, None] for r in range(len(RULES))]
+    any_pepita = bool(np.any(state.rule == _PEPITA))
     W2 = state.W2 * state.node_mask
     C = state.gram()
     W1 = state.W1.copy() if backend == "full" else None
-    Fvec = state.F
-    A_teacher = state.teacher_W1
+    Fvec, A_teacher = state.F, state.teacher_W1
+    sampler = _ProjectedSampler(C, N, rng, extra=d) if backend == "projected" else None
     records = {k: [] for k in ("Q", "R", "W2", "f", "eg")}
 
     def record(C, W2):
@@ -141,56 +219,50 @@ def simulate(state: InitialState, activation: str, record_steps: np.ndarray, see
         records["f"].append(C[:, :K, K + M].copy())
         records["eg"].append(generalisation_error(activation, C, W2, state.teacher_W2))
 
-    record_steps = np.asarray(record_steps, dtype=np.int64)
     total = int(record_steps[-1])
-    next_rec = 1 if record_steps[0] == 0 else 0
-    if record_steps[0] == 0:
+    next_rec = 0
+    while next_rec < len(record_steps) and record_steps[next_rec] == 0:
         record(C, W2)
+        next_rec += 1
     sqrt_n = np.sqrt(N)
-    jitter = _JITTER * np.eye(d)
     q = np.zeros((B, d))
+    v = np.concatenate([W2, -state.teacher_W2], 1)  # e = Σ_j v_j g(u_j)
+    minus_eta_over_n = (-eta / N)[:, None]
     bar = tqdm(total=total, disable=not progress, unit="step", mininterval=2.0, desc=f"simulate B={B} N={N}")
-    step = 0
-    while step < total:
-        n = min(chunk, total - step)
+    for step in range(1, total + 1):
         if backend == "projected":
-            xi_chunk = rng.standard_normal((n, B, d))
-            chi_chunk = rng.chisquare(N - d, size=(n, B)) if N > d else np.zeros((n, B))
+            u, xx = sampler.draw(C)
         else:
-            x_chunk = rng.standard_normal((n, B, N))
-        for s in range(n):
-            if backend == "projected":
-                L = _factor(C, jitter)
-                xi = xi_chunk[s]
-                u = (L @ xi[:, :, None])[:, :, 0]
-                xx = (np.sum(xi * xi, -1) + chi_chunk[s]) / N
-            else:
-                x = x_chunk[s]
-                A = np.concatenate([W1, A_teacher, Fvec[:, None, :]], 1)
-                u = np.einsum("bin,bn->bi", A, x) / sqrt_n
-                xx = np.einsum("bn,bn->b", x, x) / N
-            c, a, e, h = _rule_update(act, state.rule, u, C, W2, state.teacher_W2, state.F1,
-                                      state.node_mask, K, M)
+            x = rng.standard_normal((B, N))
+            A = np.concatenate([W1, A_teacher, Fvec[:, None, :]], 1)
+            u = np.einsum("bin,bn->bi", A, x) / sqrt_n
+            xx = np.einsum("bn,bn->b", x, x) / N
+        v[:, :K] = W2
+        c, a, e, h = _rule_update(act, masks, u, C, v, state.F1, state.node_mask, K, M, any_pepita)
+        if a is None:  # no PEPITA run: x' = x
+            u_mod, xx_mod = u, xx
+        else:
             u_mod = u - a[:, None] * C[:, :, K + M]  # projections of x' = x − a F/√N
             xx_mod = xx - (2.0 * a * u[:, K + M] - a * a * C[:, K + M, K + M]) / N
-            # rows move by δA = p x'ᵀ with p = −(η/√N)(c, 0, 0): C += (p x'ᵀAᵀ + A x' pᵀ + |x'|² p pᵀ)/N
-            #   = q wᵀ + w qᵀ with q = −(η/N)(c, 0, 0) and w = u' + (N |x'|²/2N) q
-            q[:, :K] = (-eta / N)[:, None] * c
-            w = u_mod + (0.5 * N * xx_mod)[:, None] * q
-            outer = q[:, :, None] * w[:, None, :]
-            C += outer + np.swapaxes(outer, -1, -2)
-            W2 = W2 - (eta / N)[:, None] * e[:, None] * h
-            if backend == "full":
-                x_mod = x - (a / sqrt_n)[:, None] * Fvec
-                W1 -= (eta / sqrt_n)[:, None, None] * c[:, :, None] * x_mod[:, None, :]
-            step += 1
-            while next_rec < len(record_steps) and record_steps[next_rec] == step:
-                if backend == "full":  # recompute the Gram matrix from the vectors themselves
-                    C = gram(W1, A_teacher, Fvec)
-                record(C, W2)
-                next_rec += 1
-        bar.update(n)
+        # rows move by δA = p x'ᵀ with p = −(η/√N)(c, 0, 0): C += (p x'ᵀAᵀ + A x' pᵀ + |x'|² p pᵀ)/N
+        #   = q wᵀ + w qᵀ with q = −(η/N)(c, 0, 0) and w = u' + (N |x'|²/2) q
+        q[:, :K] = minus_eta_over_n * c
+        w = u_mod + (0.5 * N * xx_mod)[:, None] * q
+        outer = q[:, :, None] * w[:, None, :]
+        C += outer
+        C += np.swapaxes(outer, -1, -2)
+        W2 = W2 + minus_eta_over_n * (e[:, None] * h)
+        if backend == "full":
+            x_mod = x if a is None else x - (a / sqrt_n)[:, None] * Fvec
+            W1 -= (eta / sqrt_n)[:, None, None] * c[:, :, None] * x_mod[:, None, :]
+        else:
+            sampler.move(q, a, K)
+        while next_rec < len(record_steps) and record_steps[next_rec] == step:
+            if backend == "full":  # recompute the Gram matrix from the vectors themselves
+                C = gram(W1, A_teacher, Fvec)
+            record(C, W2)
+            next_rec += 1
+        if step % 4096 == 0:
+            bar.update(4096)
     bar.close()
-    out = {k: np.stack(v) for k, v in records.items()}
-    out["t"] = record_steps / N
-    return out
+    return {k: np.stack(v) for k, v in records.items()}
