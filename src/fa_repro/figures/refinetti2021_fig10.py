@@ -8,7 +8,7 @@ from ..plotting import log_time_axis, subplots
 
 INPUTS = ("sim", "ode")
 COLOURS = {"normal": "tab:blue", "orthogonal": "tab:orange"}
-LABELS = {"normal": "F1 random", "orthogonal": "F1 ⟂ W̃2"}
+LABELS = {"normal": "F1 random", "orthogonal": r"F1 $\perp$ W̃2"}
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
