@@ -22,6 +22,8 @@ def code(*modules):
     return ["src/fa_repro/cli.py"] + module_files(*modules, root=workflow.basedir)
 
 
+include: "workflow/rules/data.smk"
+include: "workflow/rules/training.smk"
 include: "workflow/rules/teacher_student.smk"
 include: "workflow/rules/figures.smk"
 

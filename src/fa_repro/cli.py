@@ -34,6 +34,41 @@ def ts_ode(args) -> None:
     _write_csv(df, args.out)
 
 
+def download_data(args) -> None:
+    from fa_repro.data.sources import DatasetError, download
+
+    try:
+        files = download(args.dataset, args.root)
+    except DatasetError as err:
+        sys.exit(f"error: {err}")
+    Path(args.record).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.record).write_text(json.dumps({"dataset": args.dataset, "root": args.root, "files": files}, indent=1))
+
+
+def prepare_data(args) -> None:
+    from fa_repro.data.sources import DatasetError, prepare
+
+    try:
+        meta = prepare(args.dataset, json.loads(args.source), args.out, download_root=args.download_root)
+    except DatasetError as err:
+        sys.exit(f"error: {err}")
+    print(json.dumps(meta), file=sys.stderr)
+
+
+def train(args) -> None:
+    import torch
+
+    from fa_repro.data.sources import DatasetError
+    from fa_repro.training.experiment import run_experiment
+
+    torch.set_num_threads(max(1, args.threads))
+    try:
+        run_experiment(json.loads(args.spec), args.data, out=args.out, checkpoint=args.checkpoint,
+                       progress=not args.no_progress, name=args.name)
+    except DatasetError as err:
+        sys.exit(f"error: {err}")
+
+
 def figure(args) -> None:
     import importlib
 
@@ -76,6 +111,29 @@ def main(argv=None) -> None:
     p.add_argument("--atol", type=float, required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=ts_ode)
+
+    p = sub.add_parser("download-data", help="download a dataset through torchvision (checksums verified)")
+    p.add_argument("dataset")
+    p.add_argument("--root", required=True)
+    p.add_argument("--record", required=True, help="JSON record of the downloaded files (the rule's output)")
+    p.set_defaults(func=download_data)
+
+    p = sub.add_parser("prepare-data", help="write the prepared tensor file of a dataset")
+    p.add_argument("dataset")
+    p.add_argument("--source", required=True, help="the data.sources entry, as JSON")
+    p.add_argument("--download-root", default=None)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=prepare_data)
+
+    p = sub.add_parser("train", help="train the seeds of one experiment (batched) and write per-epoch metrics")
+    p.add_argument("--spec", required=True, help="the experiment's resolved config block, as JSON")
+    p.add_argument("--data", default=None, help="prepared dataset file (not needed for synthetic tasks)")
+    p.add_argument("--name", default="training")
+    p.add_argument("--checkpoint", default=None, help="checkpoint file; an interrupted run resumes from it")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=train)
 
     p = sub.add_parser("figure", help="aggregate results into a figure's table and draw it")
     p.add_argument("figure")

@@ -1,0 +1,15 @@
+"""Alignment measures, Boopathy's alignment score, update norms and learning-curve fits."""
+
+from fa_repro.metrics.alignment import (
+    cosine,
+    feedback_angle,
+    gradient_alignment,
+    stacked_weight_similarity,
+    weight_alignment,
+)
+from fa_repro.metrics.alignment_score import alignment_score
+from fa_repro.metrics.learning_curves import slowness
+from fa_repro.metrics.updates import update_norms
+
+__all__ = ["cosine", "feedback_angle", "gradient_alignment", "stacked_weight_similarity", "weight_alignment",
+           "alignment_score", "slowness", "update_norms"]

@@ -1,0 +1,81 @@
+"""Boopathy & Fiete's CNN (App. F): 3×3 convolutions of equal width, batch-statistics normalisation, ReLU,
+global average pooling and a linear readout, all in the NTK parameterisation."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from fa_repro.models.base import LinearOverride, Model, Trace, batch_statistics_norm, init_weight
+
+
+class BoopathyCNN(Model):
+    """``strides`` gives one convolution per entry (CIFAR-10: 7 layers, strides 1,1,1,2,1,2,1; KMNIST: 1,2,2).
+
+    Convolution weights N(0, 1) with outputs divided by √(k·k·C_in), biases zero (trainable, unscaled);
+    "batch norm" = batch statistics over the batch axis per (C, H, W) position, no affine, eps 1e-6, at test
+    time too; readout = global average pool, then a linear map divided by √C (ANCHORS, Boopathy's code).
+    Seeds are stacked on the leading axis and run one after another through the convolutions.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        width: int,
+        strides: list[int],
+        n_out: int = 10,
+        *,
+        n_seeds: int = 1,
+        kernel_size: int = 3,
+        init_scale: float = 1.0,
+        generator: torch.Generator | None = None,
+    ):
+        super().__init__()
+        gen = generator or torch.Generator().manual_seed(0)
+        self.n_seeds, self.n_out, self.strides, self.kernel_size = n_seeds, n_out, list(strides), kernel_size
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        c_in = in_channels
+        for _ in strides:
+            fan_in = c_in * kernel_size * kernel_size
+            shape = (n_seeds, width, c_in, kernel_size, kernel_size)
+            self.weights.append(nn.Parameter(init_weight(shape, fan_in, "normal", init_scale, gen)))
+            self.biases.append(nn.Parameter(torch.zeros(n_seeds, width)))
+            c_in = width
+        self.weights.append(nn.Parameter(init_weight((n_seeds, n_out, width), width, "normal", init_scale, gen)))
+        self.biases.append(nn.Parameter(torch.zeros(n_seeds, n_out)))
+
+    def weight_layers(self):
+        return list(zip(self.weights, self.biases))
+
+    def linear(self, layer: int, h: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        if layer == len(self.strides):  # readout on pooled features (S, B, C)
+            return torch.matmul(h, weight.transpose(-1, -2)) / math.sqrt(weight.shape[-1])
+        fan_in = weight[0].numel() // weight.shape[1]
+        outs = [
+            F.conv2d(h[s], weight[s], stride=self.strides[layer], padding=self.kernel_size // 2)
+            for s in range(self.n_seeds)
+        ]
+        return torch.stack(outs) / math.sqrt(fan_in)
+
+    def trace(self, x, *, masks=None, detach_inputs=False, linear_override: LinearOverride | None = None) -> Trace:
+        h = self.broadcast_input(x, 3)
+        hidden_pre, hidden_post, inputs = [], [], []
+        n_conv = len(self.strides)
+        for layer, (weight, bias) in enumerate(self.weight_layers()):
+            if layer == n_conv:
+                h = h.mean(dim=(-2, -1))  # global average pooling
+            if detach_inputs:
+                h = h.detach()
+            inputs.append(h)
+            u = linear_override(layer, h) if linear_override is not None else self.linear(layer, h, weight)
+            if layer == n_conv:
+                return Trace(hidden_pre, hidden_post, u + bias.unsqueeze(1), inputs)
+            u = u + bias[:, None, :, None, None]
+            hidden_pre.append(u)
+            h = torch.relu(batch_statistics_norm(u))
+            hidden_post.append(h)
+        raise AssertionError("unreachable")

@@ -1,0 +1,60 @@
+"""Rules that send one signal straight from the output to every hidden layer through fixed random matrices
+(DFA sends the error, DRTP the target). Each hidden representation h_l receives B_l·signal; the output layer
+is trained with the true error."""
+
+from __future__ import annotations
+
+import torch
+
+from fa_repro.rules.base import (
+    LearningRule,
+    StepResult,
+    batch_loss,
+    broadcast_target,
+    fan_scale,
+    output_error,
+    random_feedback,
+)
+
+
+class DirectFeedback(LearningRule):
+    model_kinds = ("MLP", "BoopathyCNN")
+
+    def __init__(self, feedback: str = "uniform", feedback_scale: float = 1.0, fan_scaling: str = "none"):
+        self.feedback, self.feedback_scale, self.fan_scaling = feedback, feedback_scale, fan_scaling
+
+    def signal(self, error: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def bind(self, model, generator, input_shape):
+        super().bind(model, generator, input_shape)
+        with torch.no_grad():
+            probe = model.trace(torch.zeros(model.n_seeds, 2, *input_shape, device=model.weight_layers()[0][0].device))
+        self.B = []
+        for h in probe.hidden_post:  # B_l: (S, units of h_l, n_out)
+            n_units = h[0, 0].numel()
+            scale = self.feedback_scale * fan_scale(self.fan_scaling, n_units)
+            self.B.append(random_feedback((model.n_seeds, n_units, model.n_out), self.feedback, scale, generator).to(h.device))
+
+    def gradients(self, model, x, target, loss, masks=None):
+        trace = model.trace(x, masks=masks, detach_inputs=True)
+        target = broadcast_target(model, target, trace.output)
+        e = output_error(loss, trace.output, target)
+        signal = self.signal(e, target / trace.output.shape[1])
+        injected = [torch.matmul(signal, b.transpose(-1, -2)).reshape(h.shape) for b, h in zip(self.B, trace.hidden_post)]
+        torch.autograd.backward(trace.hidden_post + [trace.output], injected + [e])
+        return StepResult(trace.output.detach(), batch_loss(loss, trace.output, target).detach())
+
+    def state_tensors(self):
+        return {f"B{l}": b for l, b in enumerate(self.B)}
+
+    def _assign(self, key, value):
+        self.B[int(key[1:])] = value
+
+    def feedback_images(self, model):
+        """Refinetti Eq. 18: hidden layer l ≥ 2 aligns with F_l F_{l−1}ᵀ, the output layer with F_{L−1}ᵀ."""
+        images = []
+        for l in range(1, len(self.B)):
+            images.append((l, torch.matmul(self.B[l], self.B[l - 1].transpose(-1, -2))))
+        images.append((len(self.B), self.B[-1].transpose(-1, -2)))
+        return images

@@ -1,0 +1,247 @@
+"""One training loop for every learning rule and model.
+
+Seeds are trained together as one batched model (leading seed axis): each seed has its own initialisation,
+feedback, data order and dropout masks, drawn from its own seeded streams. CUDA is used when present.
+The loop checkpoints every ``checkpoint_every`` epochs; rerun after an interruption it resumes from the last
+checkpoint and ends with exactly the metrics of an uninterrupted run (on CPU). A seed whose loss becomes NaN
+or infinite is recorded as diverged at that epoch and left out from then on; the other seeds go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from fa_repro.rules.base import LearningRule
+
+
+@dataclass
+class TrainingData:
+    """Tensors on the training device. Targets are (N, n_out) or per seed (S, N, n_out) (label corruption
+    drawn per seed); labels (N,) or (S, N) give the accuracy (None for regression)."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    labels_train: torch.Tensor | None = None
+    labels_test: torch.Tensor | None = None
+    per_seed_targets: bool = False  # y_train (S, N, …) and labels_train (S, N)
+
+    @property
+    def n_train(self) -> int:
+        return self.x_train.shape[0]
+
+
+@dataclass
+class TrainConfig:
+    epochs: int
+    batch_size: int
+    lr: float
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    lr_milestones: list[int] = field(default_factory=list)  # epochs after which lr ×= lr_gamma
+    lr_gamma: float = 0.1
+    drop_last: bool = False
+    eval_batch_size: int = 1000
+    checkpoint_every: int = 1
+
+
+MetricHook = Callable[[int, torch.nn.Module, LearningRule], dict[str, torch.Tensor]]
+
+
+def _gather(t: torch.Tensor, idx: torch.Tensor, per_seed: bool) -> torch.Tensor:
+    """Rows ``idx`` (S, B) of ``t``: (N, …) shared by all seeds or (S, N, …) per seed → (S, B, …)."""
+    if per_seed:
+        return torch.stack([t[s, idx[s]] for s in range(idx.shape[0])])
+    return t[idx]
+
+
+def evaluate(model, loss, x, y, labels, batch_size: int, per_seed: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """(S,) mean loss and accuracy (NaN without labels) over a dataset, in evaluation mode; ``per_seed``: the
+    targets and labels carry a leading seed axis."""
+    was_training = model.training
+    model.eval()
+    n_seeds = model.n_seeds
+    total_loss = torch.zeros(n_seeds, device=x.device, dtype=torch.float64)
+    correct = torch.zeros(n_seeds, device=x.device, dtype=torch.float64)
+    n = x.shape[0]
+    with torch.no_grad():
+        for start in range(0, n, batch_size):
+            sl = slice(start, min(n, start + batch_size))
+            xb = x[sl]
+            yb = y[:, sl] if per_seed else y[sl]
+            out = model(xb)
+            target = yb.expand_as(out) if yb.dim() < out.dim() else yb
+            total_loss += loss.per_example(out, target).sum(1).double()
+            if labels is not None:
+                lb = labels[:, sl] if per_seed else labels[sl].unsqueeze(0)
+                correct += (out.argmax(-1) == lb).sum(1).double()
+    model.train(was_training)
+    acc = correct / n if labels is not None else torch.full_like(correct, float("nan"))
+    return total_loss / n, acc
+
+
+def config_fingerprint(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+class Trainer:
+    def __init__(self, model, rule: LearningRule, loss, data: TrainingData, config: TrainConfig, *,
+                 seeds: list[int], fingerprint: str = "", hooks: list[MetricHook] | None = None,
+                 checkpoint: str | Path | None = None, progress: bool = True, desc: str = "training"):
+        if len(seeds) != model.n_seeds:
+            raise ValueError(f"{len(seeds)} seeds for a model of {model.n_seeds}")
+        if config.batch_size > data.n_train:
+            raise ValueError(f"batch size {config.batch_size} exceeds the {data.n_train} training examples")
+        self.model, self.rule, self.loss, self.data, self.config = model, rule, loss, data, config
+        self.seeds, self.hooks, self.progress, self.desc = list(seeds), hooks or [], progress, desc
+        self.fingerprint = fingerprint or config_fingerprint(asdict(config))
+        self.checkpoint = Path(checkpoint) if checkpoint else None
+        self.optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
+                                         weight_decay=config.weight_decay)
+        self.scheduler = torch.optim.lr_scheduler.MultiStepLR(self.optimizer, milestones=config.lr_milestones,
+                                                              gamma=config.lr_gamma)
+        # data order: one generator per seed (a seed sees the same batches alone or batched); dropout masks:
+        # one generator for the batched model
+        self.order_generators = [torch.Generator().manual_seed(104_729 * seed + 3) for seed in seeds]
+        self.dropout_generator = torch.Generator(device=self._device).manual_seed(15_485_863 + sum(seeds))
+        self.rows: list[dict] = []
+        self.diverged_at = [None] * model.n_seeds
+        self.start_epoch = 1
+
+    @property
+    def _device(self):
+        return next(self.model.parameters()).device
+
+    # -- checkpoints ---------------------------------------------------------------------------------
+    def _save(self, epoch: int) -> None:
+        if self.checkpoint is None:
+            return
+        state = {
+            "fingerprint": self.fingerprint,
+            "epoch": epoch,
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "rule": self.rule.state_tensors(),
+            "rule_generator": self.rule.generator.get_state(),
+            "order_generators": [g.get_state() for g in self.order_generators],
+            "dropout_generator": self.dropout_generator.get_state(),
+            "rows": self.rows,
+            "diverged_at": self.diverged_at,
+        }
+        self.checkpoint.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.checkpoint.with_suffix(".tmp")
+        torch.save(state, tmp)
+        os.replace(tmp, self.checkpoint)
+
+    def _resume(self) -> bool:
+        if self.checkpoint is None or not self.checkpoint.exists():
+            return False
+        state = torch.load(self.checkpoint, map_location=self._device, weights_only=False)
+        if state.get("fingerprint") != self.fingerprint:
+            return False  # a checkpoint of another configuration: start afresh (it is overwritten)
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.rule.load_state_tensors(state["rule"])
+        self.rule.generator.set_state(state["rule_generator"].cpu())
+        for g, st in zip(self.order_generators, state["order_generators"]):
+            g.set_state(st.cpu())
+        self.dropout_generator.set_state(state["dropout_generator"].cpu())
+        self.rows = state["rows"]
+        self.diverged_at = state["diverged_at"]
+        self.start_epoch = state["epoch"] + 1
+        return True
+
+    # -- the loop ------------------------------------------------------------------------------------
+    def _record(self, epoch: int, train_loss, train_acc, lr: float | None = None, seconds: float = 0.0) -> dict:
+        d = self.data
+        test_loss, test_acc = evaluate(self.model, self.loss, d.x_test, d.y_test, d.labels_test, self.config.eval_batch_size)
+        extra = {}
+        for hook in self.hooks:
+            extra.update({k: v.detach().double().cpu() for k, v in hook(epoch, self.model, self.rule).items()})
+        summary = {}
+        for s, seed in enumerate(self.seeds):
+            diverged = self.diverged_at[s] is not None and self.diverged_at[s] <= epoch
+            row = {"epoch": epoch, "seed": seed, "train_loss": float(train_loss[s]), "train_acc": float(train_acc[s]),
+                   "test_loss": float(test_loss[s]), "test_acc": float(test_acc[s]),
+                   "lr": lr if lr is not None else self.optimizer.param_groups[0]["lr"], "diverged": diverged,
+                   "diverged_epoch": self.diverged_at[s], "epoch_time_s": seconds}
+            row.update({k: float(v[s]) for k, v in extra.items()})
+            if diverged:
+                for k in list(row):
+                    if k not in ("epoch", "seed", "lr", "diverged", "diverged_epoch", "epoch_time_s"):
+                        row[k] = float("nan")
+            self.rows.append(row)
+        live = [s for s in range(len(self.seeds)) if self.diverged_at[s] is None]
+        if live:
+            summary = {"loss": float(test_loss[live].mean()), "acc": float(test_acc[live].mean())}
+        return summary
+
+    def run(self) -> list[dict]:
+        model, cfg, d = self.model, self.config, self.data
+        resumed = self._resume()
+        n_seeds = model.n_seeds
+        per_seed_targets = d.per_seed_targets
+        n_batches = d.n_train // cfg.batch_size if cfg.drop_last else math.ceil(d.n_train / cfg.batch_size)
+        if not resumed:
+            self.rule.before_training(model, n_batches)
+            # epoch 0: the initial network, evaluated on the training and test sets
+            tl, ta = evaluate(model, self.loss, d.x_train, d.y_train, d.labels_train, cfg.eval_batch_size,
+                              per_seed=d.per_seed_targets)
+            self._record(0, tl, ta)
+            self._save(0)
+        bar = tqdm(range(self.start_epoch, cfg.epochs + 1), desc=self.desc, unit="epoch", disable=not self.progress,
+                   initial=self.start_epoch - 1, total=cfg.epochs, mininterval=1.0)
+        for epoch in bar:
+            started = time.perf_counter()
+            model.train()
+            order = torch.stack([torch.randperm(d.n_train, generator=g) for g in self.order_generators]).to(self._device)
+            loss_sum = torch.zeros(n_seeds, dtype=torch.float64, device=self._device)
+            correct = torch.zeros(n_seeds, dtype=torch.float64, device=self._device)
+            seen = 0
+            for b in range(n_batches):
+                idx = order[:, b * cfg.batch_size:(b + 1) * cfg.batch_size]
+                xb = d.x_train[idx]
+                yb = _gather(d.y_train, idx, per_seed_targets)
+                result = self.rule.step(model, xb, yb, self.loss, self.optimizer, self.dropout_generator)
+                loss_sum += result.loss.double() * idx.shape[1]
+                if d.labels_train is not None:
+                    lb = _gather(d.labels_train, idx, per_seed_targets)
+                    correct += (result.output.argmax(-1) == lb).sum(1).double()
+                seen += idx.shape[1]
+            if self._device.type == "cuda":
+                torch.cuda.synchronize()
+            seconds = time.perf_counter() - started  # the training steps of this epoch, evaluation excluded
+            lr = self.optimizer.param_groups[0]["lr"]  # the rate this epoch ran with
+            self.scheduler.step()
+            train_loss = loss_sum / seen
+            train_acc = correct / seen if d.labels_train is not None else torch.full_like(correct, float("nan"))
+            for s in range(n_seeds):
+                if self.diverged_at[s] is None and not math.isfinite(float(train_loss[s])):
+                    self.diverged_at[s] = epoch
+            summary = self._record(epoch, train_loss.cpu(), train_acc.cpu(), lr, seconds)
+            if summary:
+                bar.set_postfix(test_loss=f"{summary['loss']:.4f}", test_acc=f"{summary['acc']:.4f}")
+            if epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs:
+                self._save(epoch)
+            if all(e is not None for e in self.diverged_at):
+                break
+        bar.close()
+        return self.rows
+
+    def finish(self) -> None:
+        """Remove the checkpoint once the results are safely written."""
+        if self.checkpoint is not None and self.checkpoint.exists():
+            self.checkpoint.unlink()

@@ -1,0 +1,177 @@
+"""A training experiment from its config block: data handling, model, rule, loop, tidy metrics table.
+
+Spec (one ``config.yaml`` block; every key is also a column-free parameter recorded with the results)::
+
+    data:      {dataset: mnist | kmnist | cifar10 | cifar100, downscale: 14 | null, flatten: true,
+                holdout: 5000 | null, subset: 45 | null, label_corruption: 0.0, corruption_mode: shuffle,
+                target_offset: 0.0}
+               or {task: correlated_regression, n_train, n_test, alpha, beta, input_dim}
+               or {task: add, n_sequences: 400, n_train: 300, length: 100}
+    model:     {kind: mlp | cnn | rnn, …}   (fa_repro.models.make_model)
+    rule:      {name: bp | fa | dfa | …, …} (fa_repro.rules.make_rule)
+    loss:      mse | cross_entropy
+    optimizer: {lr, momentum, weight_decay, lr_milestones, lr_gamma}
+    epochs, batch_size, drop_last, eval_batch_size, seeds: [..], checkpoint_every,
+    metrics:   [weight_alignment, gradient_alignment], alignment_batch: 1000
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import torch
+
+from fa_repro.data import (
+    add_task,
+    correlated_target_regression,
+    corrupt_labels,
+    downscale,
+    holdout_split,
+    load_prepared,
+    one_hot,
+    to_unit_interval,
+    training_subset,
+)
+from fa_repro.metrics import gradient_alignment, weight_alignment
+from fa_repro.models import make_loss, make_model
+from fa_repro.rules import make_rule
+from fa_repro.training.engine import TrainConfig, Trainer, TrainingData, config_fingerprint
+
+
+def device_for(spec: dict) -> torch.device:
+    want = spec.get("device", "auto")
+    if want == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(want)
+
+
+def build_data(spec: dict, prepared: str | Path | None, seeds: list[int], device) -> tuple[TrainingData, tuple, int]:
+    """Training/test tensors on ``device``, the input shape of one example and the number of outputs."""
+    d = spec["data"]
+    if "task" in d:
+        return _synthetic(d, device)
+    data = load_prepared(prepared, expect=d["dataset"])
+    n_classes = data["meta"]["n_classes"]
+
+    def images(t):
+        x = to_unit_interval(t)
+        if d.get("downscale"):
+            x = downscale(x, int(d["downscale"]))
+        return x.flatten(start_dim=1) if d.get("flatten", True) else x
+
+    x_train, labels_train = images(data["train_images"]), data["train_labels"]
+    x_test, labels_test = images(data["test_images"]), data["test_labels"]
+    split_seed = int(d.get("split_seed", 0))
+    idx = torch.arange(len(labels_train))
+    if d.get("holdout"):  # Boopathy: train on 45k/55k, evaluate on the held-out 5k ("test" in their code)
+        idx, held = holdout_split(len(labels_train), int(d["holdout"]), split_seed)
+        x_test, labels_test = x_train[held], labels_train[held]
+    idx = training_subset(idx, d.get("subset"), split_seed + 1)
+    x_train, labels_train = x_train[idx], labels_train[idx]
+    offset = float(d.get("target_offset", 0.0))
+    p = float(d.get("label_corruption", 0.0))
+    per_seed = p > 0
+    if per_seed:  # corruption seeded by the run's seed: identical for every rule trained with that seed
+        corrupted = [corrupt_labels(labels_train, p, n_classes, seed, d.get("corruption_mode", "shuffle"))[0]
+                     for seed in seeds]
+        labels = torch.stack(corrupted)
+        y_train = one_hot(labels, n_classes, offset)
+    else:
+        labels = labels_train
+        y_train = one_hot(labels_train, n_classes, offset)
+    td = TrainingData(x_train.to(device), y_train.to(device), x_test.to(device),
+                      one_hot(labels_test, n_classes, offset).to(device), labels.to(device), labels_test.to(device),
+                      per_seed_targets=per_seed)
+    return td, tuple(x_train.shape[1:]), n_classes
+
+
+def _synthetic(d: dict, device):
+    if d["task"] == "correlated_regression":  # Refinetti Eq. 20
+        seed = int(d.get("seed", 0))
+        x, y = correlated_target_regression(d["n_train"] + d["n_test"], d["alpha"], d["beta"], seed,
+                                            int(d.get("input_dim", 10)))
+        n = d["n_train"]
+        td = TrainingData(x[:n].to(device), y[:n].to(device), x[n:].to(device), y[n:].to(device))
+        return td, (x.shape[1],), 2
+    if d["task"] == "add":  # Boopathy Eq. 59
+        x, y = add_task(int(d.get("n_sequences", 400)), int(d.get("length", 100)), int(d.get("seed", 0)))
+        n = int(d.get("n_train", 300))
+        td = TrainingData(x[:n].to(device), y[:n].to(device), x[n:].to(device), y[n:].to(device))
+        return td, tuple(x.shape[1:]), 1
+    raise ValueError(f"unknown synthetic task {d['task']!r} (correlated_regression | add)")
+
+
+def build_model_and_rule(spec: dict, seeds: list[int], input_shape, n_out: int, device):
+    """The batched model and its bound rule. Each seed's initial weights and feedback come from that seed's
+    own generators, so a seed trains the same whether alone or batched with others."""
+    singles, states = [], []
+    for seed in seeds:
+        single = make_model(spec["model"], input_shape=input_shape, n_out=n_out, n_seeds=1,
+                            generator=torch.Generator().manual_seed(1_000_003 * seed + 11)).to(device)
+        rule = make_rule(spec["rule"])
+        rule.bind(single, torch.Generator().manual_seed(7_919 * seed + 5), input_shape)
+        singles.append(single)
+        states.append(rule.state_tensors())
+    model = make_model(spec["model"], input_shape=input_shape, n_out=n_out, n_seeds=len(seeds),
+                       generator=torch.Generator().manual_seed(0)).to(device)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.copy_(torch.cat([dict(m.named_parameters())[name] for m in singles]))
+    rule = make_rule(spec["rule"])
+    rule.bind(model, torch.Generator().manual_seed(7_919 * seeds[0] + 5), input_shape)
+    rule.load_state_tensors({k: torch.cat([st[k] for st in states]) for k in states[0]})
+    return model, rule
+
+
+def alignment_hooks(spec: dict, data: TrainingData, loss) -> list:
+    names = spec.get("metrics", [])
+    n = min(int(spec.get("alignment_batch", 1000)), data.n_train)
+    x = data.x_train[:n]
+    y = data.y_train[:, :n] if data.per_seed_targets else data.y_train[:n]
+    hooks = []
+    if "weight_alignment" in names:
+        hooks.append(lambda epoch, model, rule: {f"wa_{k}": v for k, v in weight_alignment(model, rule).items()})
+    if "gradient_alignment" in names:
+        hooks.append(lambda epoch, model, rule: {f"ga_{k}": v for k, v in gradient_alignment(model, rule, x, y, loss).items()})
+    unknown = set(names) - {"weight_alignment", "gradient_alignment"}
+    if unknown:
+        raise ValueError(f"unknown per-epoch metrics {sorted(unknown)}")
+    return hooks
+
+
+def run_experiment(spec: dict, prepared: str | Path | None = None, *, out: str | Path | None = None,
+                   checkpoint: str | Path | None = None, progress: bool = True, name: str = "training") -> pd.DataFrame:
+    """Train every seed of ``spec`` (batched) and return the per-epoch metrics, one row per (epoch, seed),
+    with the spec as a JSON column. With ``out``, the table is written there (CSV) and only then is the
+    checkpoint removed."""
+    device = device_for(spec)
+    seeds = [int(s) for s in spec["seeds"]]
+    data, input_shape, n_out = build_data(spec, prepared, seeds, device)
+    model, rule = build_model_and_rule(spec, seeds, input_shape, n_out, device)
+    loss = make_loss(spec.get("loss", "cross_entropy"))
+    opt = spec.get("optimizer", {})
+    config = TrainConfig(epochs=int(spec["epochs"]), batch_size=int(spec["batch_size"]), lr=float(opt["lr"]),
+                         momentum=float(opt.get("momentum", 0.0)), weight_decay=float(opt.get("weight_decay", 0.0)),
+                         lr_milestones=list(opt.get("lr_milestones", [])), lr_gamma=float(opt.get("lr_gamma", 0.1)),
+                         drop_last=bool(spec.get("drop_last", False)),
+                         eval_batch_size=int(spec.get("eval_batch_size", 1000)),
+                         checkpoint_every=int(spec.get("checkpoint_every", 1)))
+    trainer = Trainer(model, rule, loss, data, config, seeds=seeds, fingerprint=config_fingerprint(spec),
+                      hooks=alignment_hooks(spec, data, loss), checkpoint=checkpoint, progress=progress, desc=name)
+    rows = trainer.run()
+    table = pd.DataFrame(rows)
+    table["diverged_epoch"] = table["diverged_epoch"].astype("Int64")
+    table.insert(0, "experiment", name)
+    table["rule"] = spec["rule"]["name"] if isinstance(spec["rule"], dict) else spec["rule"]
+    table["device"] = device.type
+    table["config"] = json.dumps(spec, sort_keys=True)
+    if out is not None:
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(".tmp.csv")
+        table.to_csv(tmp, index=False)
+        tmp.replace(out)
+        trainer.finish()
+    return table

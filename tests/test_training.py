@@ -1,0 +1,119 @@
+"""The training engine: determinism, batched seeds, divergence, resume after a kill, real learning."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from fake_datasets import mnist_arrays, write_mnist_raw
+from fa_repro.data import prepare
+from fa_repro.training import run_experiment
+
+REPO = Path(__file__).resolve().parents[1]
+
+REGRESSION = {
+    "data": {"task": "correlated_regression", "n_train": 512, "n_test": 256, "alpha": 1.0, "beta": 1.0, "seed": 1},
+    "model": {"kind": "mlp", "hidden": [32, 32], "activation": "relu"},
+    "rule": {"name": "dfa"},
+    "loss": "mse",
+    "optimizer": {"lr": 0.01, "momentum": 0.9},
+    "epochs": 3,
+    "batch_size": 32,
+    "seeds": [0, 1],
+    "device": "cpu",
+    "metrics": ["weight_alignment", "gradient_alignment"],
+    "alignment_batch": 128,
+}
+
+
+def metric_columns(df):
+    """Everything but the wall-clock timing."""
+    return df.drop(columns=["config", "epoch_time_s"]).reset_index(drop=True)
+
+
+def test_training_is_deterministic_and_records_alignment():
+    a = run_experiment(REGRESSION, progress=False)
+    b = run_experiment(REGRESSION, progress=False)
+    pd.testing.assert_frame_equal(metric_columns(a), metric_columns(b))
+    assert list(a.epoch.unique()) == [0, 1, 2, 3]
+    assert {"wa_global", "wa_layer2", "wa_layer3", "ga_global", "ga_layer1"} <= set(a.columns)
+    assert json.loads(a.config[0]) == REGRESSION
+    final = a[a.epoch == 3]
+    assert (final.train_loss < a[a.epoch == 0].train_loss.values).all()  # it learns (memorises)
+
+
+def test_a_seed_trains_the_same_alone_or_batched():
+    batched = run_experiment(REGRESSION, progress=False)
+    alone = run_experiment({**REGRESSION, "seeds": [1]}, progress=False)
+    cols = ["train_loss", "test_loss", "wa_global", "ga_global"]
+    np.testing.assert_allclose(batched[batched.seed == 1][cols].values, alone[cols].values, rtol=1e-4, atol=1e-6)
+    assert not np.allclose(batched[batched.seed == 0][cols].values, alone[cols].values)
+
+
+def test_divergence_is_recorded_not_a_crash():
+    spec = {**REGRESSION, "rule": {"name": "bp"}, "optimizer": {"lr": 50.0}, "epochs": 4, "metrics": []}
+    df = run_experiment(spec, progress=False)
+    assert df.diverged.any() and df[df.diverged].train_loss.isna().all()
+    first = df[df.diverged].groupby("seed").epoch.min()
+    assert (df[df.diverged].groupby("seed").diverged_epoch.first() == first).all()
+
+
+def _ckpt_epoch(path):
+    try:
+        return torch.load(path, weights_only=False)["epoch"]
+    except Exception:
+        return -1
+
+
+def test_a_killed_job_resumes_and_ends_with_the_same_metrics(tmp_path):
+    spec = {**REGRESSION, "data": {**REGRESSION["data"], "n_train": 8192}, "epochs": 10, "batch_size": 4,
+            "optimizer": {"lr": 0.002}, "metrics": ["weight_alignment"]}
+    cmd = [sys.executable, "-m", "fa_repro.cli", "train", "--spec", json.dumps(spec), "--no-progress"]
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    subprocess.run(cmd + ["--out", str(tmp_path / "straight.csv")], check=True, env=env)
+    ckpt = tmp_path / "run.ckpt"
+    job = subprocess.Popen(cmd + ["--out", str(tmp_path / "resumed.csv"), "--checkpoint", str(ckpt)], env=env)
+    deadline = time.time() + 120
+    while _ckpt_epoch(ckpt) < 3 and time.time() < deadline and job.poll() is None:
+        time.sleep(0.05)
+    assert job.poll() is None, "the job finished before it could be killed; make it longer"
+    job.send_signal(signal.SIGKILL)
+    job.wait()
+    killed_at = _ckpt_epoch(ckpt)
+    assert 3 <= killed_at < 10 and not (tmp_path / "resumed.csv").exists()
+    subprocess.run(cmd + ["--out", str(tmp_path / "resumed.csv"), "--checkpoint", str(ckpt)], check=True, env=env)
+    assert not ckpt.exists()  # removed once the table is written
+    straight = pd.read_csv(tmp_path / "straight.csv")
+    resumed = pd.read_csv(tmp_path / "resumed.csv")
+    assert not straight.diverged.any() and len(straight) == 22
+    pd.testing.assert_frame_equal(metric_columns(straight), metric_columns(resumed))
+
+
+def test_pepita_and_bp_learn_a_tiny_mnist_through_the_prepared_file(tmp_path):
+    arrays = mnist_arrays(n_train=600, n_test=200, seed=3)
+    # make the classes learnable: a class-dependent bright square on the noise
+    for split in ("train", "test"):
+        for img, label in zip(arrays[f"{split}_images"], arrays[f"{split}_labels"]):
+            img //= 4
+            img[2 * label:2 * label + 6, 4:10] = 255
+    write_mnist_raw(tmp_path, arrays)
+    prepare("mnist", {"kind": "torchvision", "root": str(tmp_path)}, tmp_path / "mnist.pt")
+    base = {"data": {"dataset": "mnist", "downscale": 14}, "loss": "cross_entropy", "epochs": 5, "batch_size": 20,
+            "seeds": [0, 1], "device": "cpu", "drop_last": True}
+    pepita = run_experiment({**base, "model": {"kind": "mlp", "hidden": [64], "activation": "relu", "bias": False,
+                                               "init": "he_normal", "dropout": 0.1},
+                             "rule": {"name": "pepita"}, "optimizer": {"lr": 0.05, "momentum": 0.9}},
+                            tmp_path / "mnist.pt", progress=False)
+    bp = run_experiment({**base, "model": {"kind": "mlp", "hidden": [64], "activation": "relu"},
+                         "rule": {"name": "bp"}, "optimizer": {"lr": 0.1}}, tmp_path / "mnist.pt", progress=False)
+    for df in (pepita, bp):
+        assert df[df.epoch == 0].test_acc.mean() < 0.3
+        assert df[df.epoch == 5].test_acc.mean() > 0.8

@@ -1,0 +1,42 @@
+# Training experiments (config.yaml: training.<name>): one job trains all seeds of an experiment as one
+# batched model and writes per-epoch metrics (src/fa_repro/training/). A job killed mid-run resumes from
+# its checkpoint when rerun.
+
+from fa_repro.models import model_module
+from fa_repro.rules import rule_module
+
+TRAINING = CFG["training"]
+
+
+def training_code(name):
+    spec = TRAINING[name]
+    rule_name = spec["rule"]["name"] if isinstance(spec["rule"], dict) else spec["rule"]
+    return code("fa_repro.training.experiment", rule_module(rule_name), model_module(spec["model"]["kind"]))
+
+
+def training_data(name):
+    dataset = TRAINING[name]["data"].get("dataset")
+    return [prepared_dataset(dataset)] if dataset else []
+
+
+rule train:
+    output:
+        "results/training/{experiment}/metrics.csv",
+    input:
+        code=lambda w: training_code(w.experiment),
+        data=lambda w: training_data(w.experiment),
+    params:
+        spec=lambda w: json.dumps(TRAINING[w.experiment], sort_keys=True),
+        data=lambda w: " ".join(f"--data {p}" for p in training_data(w.experiment)),
+        checkpoint="results/training/{experiment}/checkpoint.pt",
+    wildcard_constraints:
+        experiment="|".join(TRAINING) or "no-training-experiment",
+    log:
+        "logs/training/{experiment}.log",
+    threads: 1
+    resources:
+        runtime=lambda w: 60 if CFG["scale"] != "paper" else 24 * 60,
+        gpu=lambda w: 1 if CFG["scale"] == "paper" else 0,
+    shell:
+        "{PY} -m fa_repro.cli train --spec {params.spec:q} {params.data} --name {wildcards.experiment} "
+        "--checkpoint {params.checkpoint} --threads {threads} --out {output} 2> {log}"
