@@ -5,14 +5,13 @@ Regenerate the references after an intended change of results with
 ``.venv/bin/python -m pytest tests/test_pipeline.py --force-regen`` (then review the diff)."""
 from __future__ import annotations
 
-import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from pipeline_helpers import copy_repository, parse_planned_jobs
 
 pytestmark = pytest.mark.pipeline
 
@@ -37,33 +36,13 @@ def _snakemake(cwd: Path, *args: str) -> str:
 
 def planned_jobs(cwd: Path) -> set[tuple[str, str]]:
     """(rule, wildcards) of every job a dry run would execute (the 'all' target excluded)."""
-    out = _snakemake(cwd, "--dry-run")
-    jobs, rule = set(), None
-    for line in out.splitlines():
-        m = re.match(r"^(?:local)?rule (\w+):", line.strip())
-        if m:
-            rule = m.group(1)
-            if rule != "all":
-                jobs.add((rule, ""))
-            continue
-        m = re.match(r"^wildcards: (.*)$", line.strip())
-        if m and rule and rule != "all":
-            jobs.discard((rule, ""))
-            jobs.add((rule, m.group(1).split("=", 1)[1]))
-    return jobs
+    return parse_planned_jobs(_snakemake(cwd, "--dry-run"))
 
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory, repo_root) -> Path:
     """A copy of the repository's files (tracked and untracked, not ignored), built at ci scale."""
-    dst = tmp_path_factory.mktemp("pipeline") / "repo"
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=repo_root,
-                            capture_output=True, text=True, check=True).stdout.split()
-    for rel in listed:
-        src = repo_root / rel
-        if src.is_file():
-            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst / rel)
+    dst = copy_repository(repo_root, tmp_path_factory.mktemp("pipeline") / "repo")
     _snakemake(dst)
     return dst
 

@@ -3,8 +3,6 @@ and only the stages whose code, parameters or data changed rerun."""
 from __future__ import annotations
 
 import json
-import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +12,7 @@ import pytest
 import yaml
 
 from fake_datasets import mnist_arrays, write_mnist_raw
+from pipeline_helpers import copy_repository, parse_planned_jobs
 
 pytestmark = pytest.mark.pipeline
 
@@ -49,29 +48,12 @@ def run(cwd: Path, *args: str) -> str:
 
 
 def planned(cwd: Path) -> set[tuple[str, str]]:
-    jobs, rule = set(), None
-    for line in run(cwd, "--dry-run").splitlines():
-        m = re.match(r"^(?:local)?rule (\w+):", line.strip())
-        if m:
-            rule = m.group(1)
-            jobs.add((rule, ""))
-            continue
-        m = re.match(r"^wildcards: (.*)$", line.strip())
-        if m and rule:
-            jobs.discard((rule, ""))
-            jobs.add((rule, m.group(1).split("=", 1)[1]))
-    return jobs
+    return parse_planned_jobs(run(cwd, "--dry-run"))
 
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory, repo_root) -> Path:
-    dst = tmp_path_factory.mktemp("training") / "repo"
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=repo_root,
-                            capture_output=True, text=True, check=True).stdout.split()
-    for rel in listed:
-        if (repo_root / rel).is_file():
-            (dst / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(repo_root / rel, dst / rel)
+    dst = copy_repository(repo_root, tmp_path_factory.mktemp("training") / "repo")
     write_mnist_raw(dst.parent / "offline", mnist_arrays(n_train=100, n_test=40))
     (dst / "tiny.yaml").write_text(yaml.safe_dump(experiments(dst.parent / "offline")))
     run(dst)

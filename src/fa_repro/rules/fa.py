@@ -3,7 +3,6 @@ path replaced by a fixed feedback matrix B_l (Refinetti Sec. 3; Chu & Bacho)."""
 
 from __future__ import annotations
 
-import torch
 
 from fa_repro.rules.base import (
     LearningRule,
