@@ -54,6 +54,21 @@ def write_mnist_raw(root, arrays, folder="MNIST"):
     return raw
 
 
+CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+
+
+def write_imagefolder(root, arrays, classes=CIFAR10_CLASSES):
+    """``root/{train,test}/<class>/NNNN.png``, the ImageFolder layout of ``../shared/datasets/cifar10-jpeg``."""
+    from PIL import Image
+
+    for split in ("train", "test"):
+        for i, (img, label) in enumerate(zip(arrays[f"{split}_images"], arrays[f"{split}_labels"])):
+            d = root / split / classes[label]
+            d.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(img.transpose(1, 2, 0)).save(d / f"{i:04d}.png")
+    return root
+
+
 def cifar_arrays(n_train=25, n_test=10, n_classes=10, seed=0):
     rng = np.random.default_rng(seed)
     return {

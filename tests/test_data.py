@@ -8,9 +8,8 @@ import pytest
 import torch
 import torchvision.datasets as tvd
 import torchvision.datasets.utils as tv_utils
-from PIL import Image
 
-from fake_datasets import FakeInternet, cifar_arrays, mnist_arrays, write_mnist_raw
+from fake_datasets import FakeInternet, cifar_arrays, mnist_arrays, write_imagefolder, write_mnist_raw
 from fa_repro.data import (
     DatasetError,
     add_task,
@@ -101,18 +100,9 @@ def test_missing_dataset_is_reported(tmp_path):
         prepare("cifar100", {"kind": "imagefolder", "root": str(tmp_path / "nowhere")}, tmp_path / "p.pt")
 
 
-def write_imagefolder(root, arrays, classes):
-    for split in ("train", "test"):
-        for i, (img, label) in enumerate(zip(arrays[f"{split}_images"], arrays[f"{split}_labels"])):
-            d = root / split / classes[label]
-            d.mkdir(parents=True, exist_ok=True)
-            Image.fromarray(img.transpose(1, 2, 0)).save(d / f"{i:04d}.png")
-
-
 def test_imagefolder_offline_reads_labels_by_class_name(tmp_path):
     arrays = cifar_arrays(seed=2)
-    classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-    write_imagefolder(tmp_path / "c10", arrays, classes)
+    write_imagefolder(tmp_path / "c10", arrays)
     data = prepare("cifar10", {"kind": "imagefolder", "root": str(tmp_path / "c10")}, tmp_path / "p.pt")
     loaded = load_prepared(tmp_path / "p.pt", expect="cifar10")
     # order inside a split follows the folders; compare as multisets keyed by label

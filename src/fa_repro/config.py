@@ -65,3 +65,15 @@ def load(path: str | Path, schema_path: str | Path, **overrides) -> dict:
     config = yaml.safe_load(Path(path).read_text())
     config.update(overrides)
     return resolve(config, schema_path)
+
+
+def validate_training_specs(specs: dict[str, dict], schema_path: str | Path) -> None:
+    """Validate generated training experiments against the schema's ``training_experiment`` definition."""
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    sub = {"$defs": schema["$defs"], "type": "object",
+           "additionalProperties": {"$ref": "#/$defs/training_experiment"}}
+    validator = jsonschema.Draft202012Validator(sub)
+    errors = sorted(validator.iter_errors(specs), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"  - generated experiment {_path(e.absolute_path)}: {e.message}" for e in errors]
+        raise ConfigError("invalid generated training experiments (check the experiments block):\n" + "\n".join(lines))

@@ -20,6 +20,21 @@ FIGURES = {
 }
 
 
+def training_results(part):
+    """{experiment: metrics table} of one part of a paper's generated grid."""
+    return {name: f"results/training/{name}/metrics.csv" for name in sorted(TRAINING) if name.startswith(part)}
+
+
+FIGURES.update({
+    "refinetti2021_fig5": training_results("refinetti2021_degeneracy_"),
+    "refinetti2021_fig6": {k: v for k, v in training_results("refinetti2021_degeneracy_").items() if k.endswith("_dfa")},
+    "refinetti2021_fig7": training_results("refinetti2021_corruption_"),
+    "refinetti2021_fig8": training_results("refinetti2021_targets_"),
+    "refinetti2021_fig9": training_results("refinetti2021_corruption_"),
+    "refinetti2021_fig12": training_results("refinetti2021_targets_"),
+})
+
+
 def figure_params(fig):
     return json.dumps({"scale": CFG["scale"], **CFG["figures"].get(fig, {})}, sort_keys=True)
 

@@ -2,10 +2,14 @@
 # batched model and writes per-epoch metrics (src/fa_repro/training/). A job killed mid-run resumes from
 # its checkpoint when rerun.
 
+from fa_repro.config import validate_training_specs
+from fa_repro.experiments import training_specs
 from fa_repro.models import model_module
 from fa_repro.rules import rule_module
 
-TRAINING = CFG["training"]
+# hand-written experiments (config.yaml: training) and the papers' grids (config.yaml: experiments)
+TRAINING = {**CFG["training"], **training_specs(CFG["experiments"])}
+validate_training_specs(TRAINING, SCHEMA)
 
 
 def training_code(name):

@@ -53,6 +53,7 @@ class TrainConfig:
     lr_gamma: float = 0.1
     drop_last: bool = False
     eval_batch_size: int = 1000
+    record_every: int = 1  # evaluate and record a row every this many epochs (and at the last epoch)
     checkpoint_every: int = 1
 
 
@@ -231,7 +232,9 @@ class Trainer:
             for s in range(n_seeds):
                 if self.diverged_at[s] is None and not math.isfinite(float(train_loss[s])):
                     self.diverged_at[s] = epoch
-            summary = self._record(epoch, train_loss.cpu(), train_acc.cpu(), lr, seconds)
+            summary = {}
+            if epoch % cfg.record_every == 0 or epoch == cfg.epochs or all(e is not None for e in self.diverged_at):
+                summary = self._record(epoch, train_loss.cpu(), train_acc.cpu(), lr, seconds)
             if summary:
                 bar.set_postfix(test_loss=f"{summary['loss']:.4f}", test_acc=f"{summary['acc']:.4f}")
             if epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs:

@@ -12,7 +12,11 @@ Spec (one ``config.yaml`` block; every key is also a column-free parameter recor
     loss:      mse | cross_entropy
     optimizer: {lr, momentum, weight_decay, lr_milestones, lr_gamma}
     epochs, batch_size, drop_last, eval_batch_size, seeds: [..], checkpoint_every,
-    metrics:   [weight_alignment, gradient_alignment], alignment_batch: 1000
+    metrics:   [weight_alignment, gradient_alignment, pair_similarity], alignment_batch: 1000
+    pairs:     false | true — seeds form consecutive pairs (s0, s1), (s2, s3), …: the two networks of a pair
+               share their feedback matrices and corrupted labels but not their initial weights or data order
+               (Refinetti Fig. 5); ``pair_similarity`` records the cosine between their stacked weights
+    tags:      {name: value} columns added to every row (the grid coordinates of a generated experiment)
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from fa_repro.data import (
     to_unit_interval,
     training_subset,
 )
-from fa_repro.metrics import gradient_alignment, weight_alignment
+from fa_repro.metrics import cosine, gradient_alignment, weight_alignment
 from fa_repro.models import make_loss, make_model
 from fa_repro.rules import make_rule
 from fa_repro.training.engine import TrainConfig, Trainer, TrainingData, config_fingerprint
@@ -45,6 +49,15 @@ def device_for(spec: dict) -> torch.device:
     if want == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(want)
+
+
+def shared_seeds(spec: dict, seeds: list[int]) -> list[int]:
+    """The seed of each network's feedback and label corruption: its own, or its pair's first seed."""
+    if not spec.get("pairs", False):
+        return list(seeds)
+    if len(seeds) % 2:
+        raise ValueError(f"pairs: true needs an even number of seeds, got {len(seeds)}")
+    return [seeds[i - i % 2] for i in range(len(seeds))]
 
 
 def build_data(spec: dict, prepared: str | Path | None, seeds: list[int], device) -> tuple[TrainingData, tuple, int]:
@@ -75,7 +88,7 @@ def build_data(spec: dict, prepared: str | Path | None, seeds: list[int], device
     per_seed = p > 0
     if per_seed:  # corruption seeded by the run's seed: identical for every rule trained with that seed
         corrupted = [corrupt_labels(labels_train, p, n_classes, seed, d.get("corruption_mode", "shuffle"))[0]
-                     for seed in seeds]
+                     for seed in shared_seeds(spec, seeds)]
         labels = torch.stack(corrupted)
         y_train = one_hot(labels, n_classes, offset)
     else:
@@ -107,11 +120,11 @@ def build_model_and_rule(spec: dict, seeds: list[int], input_shape, n_out: int, 
     """The batched model and its bound rule. Each seed's initial weights and feedback come from that seed's
     own generators, so a seed trains the same whether alone or batched with others."""
     singles, states = [], []
-    for seed in seeds:
+    for seed, feedback_seed in zip(seeds, shared_seeds(spec, seeds)):
         single = make_model(spec["model"], input_shape=input_shape, n_out=n_out, n_seeds=1,
                             generator=torch.Generator().manual_seed(1_000_003 * seed + 11)).to(device)
         rule = make_rule(spec["rule"])
-        rule.bind(single, torch.Generator().manual_seed(7_919 * seed + 5), input_shape)
+        rule.bind(single, torch.Generator().manual_seed(7_919 * feedback_seed + 5), input_shape)
         singles.append(single)
         states.append(rule.state_tensors())
     model = make_model(spec["model"], input_shape=input_shape, n_out=n_out, n_seeds=len(seeds),
@@ -135,7 +148,20 @@ def alignment_hooks(spec: dict, data: TrainingData, loss) -> list:
         hooks.append(lambda epoch, model, rule: {f"wa_{k}": v for k, v in weight_alignment(model, rule).items()})
     if "gradient_alignment" in names:
         hooks.append(lambda epoch, model, rule: {f"ga_{k}": v for k, v in gradient_alignment(model, rule, x, y, loss).items()})
-    unknown = set(names) - {"weight_alignment", "gradient_alignment"}
+    if "pair_similarity" in names:
+        if not spec.get("pairs", False):
+            raise ValueError("the pair_similarity metric needs pairs: true")
+
+        def pair_similarity(epoch, model, rule):
+            weights = [w for w, _ in model.weight_layers()]
+            first = [w[0::2] for w in weights]
+            second = [w[1::2] for w in weights]
+            with torch.no_grad():
+                c = cosine(first, second)
+            return {"pair_cos_sim": c.repeat_interleave(2)}
+
+        hooks.append(pair_similarity)
+    unknown = set(names) - {"weight_alignment", "gradient_alignment", "pair_similarity"}
     if unknown:
         raise ValueError(f"unknown per-epoch metrics {sorted(unknown)}")
     return hooks
@@ -157,6 +183,7 @@ def run_experiment(spec: dict, prepared: str | Path | None = None, *, out: str |
                          lr_milestones=list(opt.get("lr_milestones", [])), lr_gamma=float(opt.get("lr_gamma", 0.1)),
                          drop_last=bool(spec.get("drop_last", False)),
                          eval_batch_size=int(spec.get("eval_batch_size", 1000)),
+                         record_every=int(spec.get("record_every", 1)),
                          checkpoint_every=int(spec.get("checkpoint_every", 1)))
     trainer = Trainer(model, rule, loss, data, config, seeds=seeds, fingerprint=config_fingerprint(spec),
                       hooks=alignment_hooks(spec, data, loss), checkpoint=checkpoint, progress=progress, desc=name)
@@ -165,6 +192,8 @@ def run_experiment(spec: dict, prepared: str | Path | None = None, *, out: str |
     table["diverged_epoch"] = table["diverged_epoch"].astype("Int64")
     table.insert(0, "experiment", name)
     table["rule"] = spec["rule"]["name"] if isinstance(spec["rule"], dict) else spec["rule"]
+    for key, value in spec.get("tags", {}).items():
+        table[key] = value
     table["device"] = device.type
     table["config"] = json.dumps(spec, sort_keys=True)
     if out is not None:

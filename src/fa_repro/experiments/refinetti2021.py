@@ -1,0 +1,101 @@
+"""Refinetti et al. 2021, deep networks (Secs. 1.3, 3, 4.1; App. E): the training grid behind Figs. 5–9, 11, 12.
+
+* ``degeneracy`` (Figs. 5, 6): 4-layer MLPs of width 100, MNIST and CIFAR-10 at 14×14, tanh and ReLU, BP and
+  DFA; each run is a *pair* of networks with the same feedback matrices and different initial weights.
+* ``label_corruption`` (Figs. 7, 9, 11): ReLU on CIFAR-10, DFA, several fractions p of corrupted training labels.
+* ``target_structure`` (Figs. 8, 12): the correlated-target regression task of Eq. 20 over an α × β grid.
+
+Every run records per-epoch train/test accuracy, global and layerwise WA and GA (Eqs. 18–19) and, for pairs,
+the cosine similarity of the pair's stacked weights.
+"""
+
+from __future__ import annotations
+
+import copy
+
+
+def _label(value: float) -> str:
+    return f"{value:g}".replace(".", "p")
+
+
+def _run(common: dict, runs: int, pairs: bool) -> dict:
+    return {
+        "loss": "cross_entropy",
+        "optimizer": {"lr": common["lr"]},
+        "epochs": common["epochs"],
+        "batch_size": common["batch_size"],
+        "seeds": list(range(2 * runs if pairs else runs)),
+        "pairs": pairs,
+        "record_every": common["record_every"],
+        "alignment_batch": common["alignment_batch"],
+        "eval_batch_size": common["eval_batch_size"],
+        "checkpoint_every": common["checkpoint_every"],
+    }
+
+
+def _feedback(common: dict) -> dict:
+    return {"feedback": common["feedback"], "fan_scaling": common["fan_scaling"]}
+
+
+def degeneracy(common: dict, block: dict) -> dict[str, dict]:
+    specs = {}
+    for dataset in block["datasets"]:
+        for activation in block["activations"]:
+            for algorithm in block["algorithms"]:
+                spec = _run(common, block["runs"], pairs=True)
+                spec["data"] = {"dataset": dataset, "downscale": common["downscale"], "subset": block["n_train"]}
+                spec["model"] = {"kind": "mlp", "hidden": list(block["hidden"]), "activation": activation}
+                spec["rule"] = {"name": algorithm, **(_feedback(common) if algorithm == "dfa" else {})}
+                spec["metrics"] = ["pair_similarity"] + (["weight_alignment", "gradient_alignment"]
+                                                         if algorithm == "dfa" else [])
+                spec["tags"] = {"dataset": dataset, "activation": activation, "algorithm": algorithm}
+                specs[f"refinetti2021_degeneracy_{dataset}_{activation}_{algorithm}"] = spec
+    return specs
+
+
+def label_corruption(common: dict, block: dict) -> dict[str, dict]:
+    specs = {}
+    for p in block["levels"]:
+        spec = _run(common, block["runs"], pairs=True)
+        spec["data"] = {"dataset": block["dataset"], "downscale": common["downscale"], "subset": block["n_train"],
+                        "label_corruption": p, "corruption_mode": block["corruption_mode"]}
+        spec["model"] = {"kind": "mlp", "hidden": list(block["hidden"]), "activation": block["activation"]}
+        spec["rule"] = {"name": "dfa", **_feedback(common)}
+        spec["metrics"] = ["weight_alignment", "gradient_alignment", "pair_similarity"]
+        spec["tags"] = {"dataset": block["dataset"], "activation": block["activation"], "corruption": p}
+        specs[f"refinetti2021_corruption_p{_label(p)}"] = spec
+    return specs
+
+
+def target_structure(common: dict, block: dict) -> dict[str, dict]:
+    specs = {}
+    for activation in block["activations"]:
+        for alpha in block["alphas"]:
+            for beta in block["betas"]:
+                spec = _run({**common, "lr": block["lr"], "epochs": block["epochs"]}, block["runs"], pairs=False)
+                spec["loss"] = "mse"
+                spec["data"] = {"task": "correlated_regression", "n_train": block["n_train"],
+                                "n_test": block["n_test"], "alpha": alpha, "beta": beta,
+                                "input_dim": block["input_dim"], "seed": block["data_seed"]}
+                spec["model"] = {"kind": "mlp", "hidden": list(block["hidden"]), "activation": activation}
+                spec["rule"] = {"name": "dfa", **_feedback(common)}
+                spec["metrics"] = ["weight_alignment", "gradient_alignment"]
+                spec["alignment_batch"] = block["n_train"]
+                spec["tags"] = {"activation": activation, "alpha": alpha, "beta": beta}
+                specs[f"refinetti2021_targets_{activation}_a{_label(alpha)}_b{_label(beta)}"] = spec
+    return specs
+
+
+def training_specs(block: dict) -> dict[str, dict]:
+    block = copy.deepcopy(block)
+    common = block["common"]
+    specs = {}
+    specs.update(degeneracy(common, block["degeneracy"]))
+    specs.update(label_corruption(common, block["label_corruption"]))
+    specs.update(target_structure(common, block["target_structure"]))
+    return specs
+
+
+def experiments_of(specs: dict[str, dict], part: str) -> list[str]:
+    """Names of the generated experiments of one part (degeneracy | corruption | targets)."""
+    return sorted(name for name in specs if name.startswith(f"refinetti2021_{part}"))
