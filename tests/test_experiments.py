@@ -23,7 +23,7 @@ def resolved(repo_root, scale):
 @pytest.mark.parametrize("scale,count", [("paper", 2 * 2 * 2 + 4 + 2 * 25), ("quick", 8 + 4 + 2 * 9), ("ci", 2 + 2 + 2)])
 def test_refinetti_grid_sizes(repo_root, scale, count):
     specs = training_specs(resolved(repo_root, scale)["experiments"])
-    assert len(specs) == count
+    assert len([name for name in specs if name.startswith("refinetti2021")]) == count
     validate_training_specs(specs, repo_root / SCHEMA)
 
 
@@ -72,3 +72,19 @@ def test_pairs_share_feedback_and_corrupted_labels_but_not_initial_weights(tmp_p
         assert torch.equal(b[0], b[1]) and torch.equal(b[2], b[3]) and not torch.equal(b[1], b[2])
     w = model.weights[0]
     assert not torch.equal(w[0], w[1])
+
+
+def test_chu_paper_scale_follows_the_methods(repo_root):
+    specs = training_specs(resolved(repo_root, "paper")["experiments"])
+    chu = {k: v for k, v in specs.items() if k.startswith("chu2024")}
+    assert len(chu) == 7 + 8 + 2 * (9 + 2) + 1 + 3 + 2
+    spec = chu["chu2024_scale_0p05"]
+    assert spec["model"] == {"kind": "mlp", "hidden": [700, 1000], "activation": "tanh", "init": "normal",
+                             "init_scale": 0.05}
+    assert spec["optimizer"] == {"lr": 0.05} and spec["batch_size"] == 100 and spec["epochs"] == 50
+    assert spec["rule"] == {"name": "fa", "feedback": "sign", "feedback_scale": 1.0}
+    assert chu["chu2024_early_perturbed_cm0p5"]["rule"] == {"name": "perturbed_bp", "alignment": -0.5}
+    assert chu["chu2024_early_fa"]["max_steps"] == 5 and len(chu["chu2024_epoch_bp"]["seeds"]) == 500
+    assert chu["chu2024_alignedstart_equal"]["init_from_feedback"] == "equal"
+    assert chu["chu2024_stability_b"]["lockstep"]["receiver"] == "self"
+    assert chu["chu2024_stability_a"]["lockstep"]["swap_at"] == 25000

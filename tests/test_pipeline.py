@@ -26,7 +26,7 @@ TEACHER_STUDENT_FIGURES = [
 ]
 TRAINING_FIGURES = [
     "refinetti2021_fig5", "refinetti2021_fig6", "refinetti2021_fig7", "refinetti2021_fig8", "refinetti2021_fig9",
-    "refinetti2021_fig12",
+    "refinetti2021_fig12", "chu2024_fig1", "chu2024_fig2", "chu2024_fig3", "chu2024_fig4", "chu2024_fig5",
 ]
 ALL_FIGURES = TEACHER_STUDENT_FIGURES + TRAINING_FIGURES
 SNAKEMAKE = [str(Path(sys.executable).with_name("snakemake"))]

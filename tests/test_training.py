@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 
 from fake_datasets import mnist_arrays, write_mnist_raw
@@ -116,3 +117,47 @@ def test_pepita_and_bp_learn_a_tiny_mnist_through_the_prepared_file(tmp_path):
     for df in (pepita, bp):
         assert df[df.epoch == 0].test_acc.mean() < 0.3
         assert df[df.epoch == 5].test_acc.mean() > 0.8
+
+
+
+
+def test_max_steps_stops_after_that_many_updates_and_update_norm_measures_them():
+    spec = {**REGRESSION, "rule": {"name": "bp"}, "optimizer": {"lr": 0.1}, "epochs": 5, "max_steps": 3,
+            "metrics": ["update_norm"], "seeds": [0]}
+    df = run_experiment(spec, progress=False)
+    assert list(df.step) == [0, 3] and list(df.epoch) == [0, 1]
+    assert df.update_norm_layer1.iloc[0] == 0 and df.update_norm_layer1.iloc[1] > 0
+    one = run_experiment({**spec, "max_steps": 1}, progress=False)
+    assert one.update_norm_layer3.iloc[1] < df.update_norm_layer3.iloc[1]
+
+
+def test_init_from_feedback_sets_signs_or_values():
+    from fa_repro.training.experiment import build_model_and_rule
+
+    base = {"model": {"kind": "mlp", "hidden": [8, 6], "activation": "tanh", "init": "normal", "init_scale": 0.05},
+            "rule": {"name": "fa", "feedback": "normal"}}
+    for mode in ("sign", "equal"):
+        model, rule = build_model_and_rule({**base, "init_from_feedback": mode}, [0, 1], (5,), 3, torch.device("cpu"))
+        for layer, b in rule.feedback_images(model):
+            w = model.weights[layer].detach()
+            assert torch.equal(torch.sign(w), torch.sign(b))
+            if mode == "equal":
+                torch.testing.assert_close(w, 0.05 * b)
+    plain, _ = build_model_and_rule(base, [0, 1], (5,), 3, torch.device("cpu"))
+    signed, _ = build_model_and_rule({**base, "init_from_feedback": "sign"}, [0, 1], (5,), 3, torch.device("cpu"))
+    torch.testing.assert_close(plain.weights[1].abs(), signed.weights[1].abs())
+    torch.testing.assert_close(plain.weights[0], signed.weights[0])  # the first layer has no feedback
+
+
+def test_lockstep_swap_copies_the_weights_once():
+    spec = {**REGRESSION, "rule": {"name": "fa", "feedback": "sign"}, "seeds": [0], "metrics": [],
+            "loss": "mse", "lockstep": {"partner": {"name": "bp"}, "swap_at": 4, "receiver": "partner",
+                                        "steps": 8, "record_every_steps": 2}}
+    df = run_experiment(spec, progress=False)
+    assert list(df.step) == [0, 2, 4, 6, 8]
+    start = df[df.step == 0].iloc[0]
+    assert start.alignment_layer1 == pytest.approx(1.0)  # same initial weights
+    before, at = df[df.step == 2].iloc[0], df[df.step == 4].iloc[0]
+    assert before.alignment_layer1 < 1 - 1e-6
+    assert at.alignment_layer1 == pytest.approx(1.0, abs=1e-6) and at.alignment_layer3 == pytest.approx(1.0, abs=1e-6)
+    assert df[df.step == 8].iloc[0].alignment_layer1 < 1.0

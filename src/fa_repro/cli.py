@@ -86,7 +86,8 @@ def figure(args) -> None:
         sys.exit(f"figure {args.figure} needs inputs {sorted(missing)}")
     params = json.loads(args.params)
     table = module.table(inputs, params)
-    table.insert(0, "scale", params.get("scale", ""))
+    # the pipeline scale (quick | paper | ci); Chu & Bacho's tables use "scale" for the initial weight scale
+    table.insert(0, "pipeline_scale" if "scale" in table.columns else "scale", params.get("scale", ""))
     _write_csv(table, args.csv)
     save_figure(module.draw(table, params), args.pdf, args.png)
 

@@ -32,6 +32,11 @@ FIGURES.update({
     "refinetti2021_fig8": training_results("refinetti2021_targets_"),
     "refinetti2021_fig9": training_results("refinetti2021_corruption_"),
     "refinetti2021_fig12": training_results("refinetti2021_targets_"),
+    "chu2024_fig1": training_results("chu2024_scale_"),
+    "chu2024_fig2": training_results("chu2024_firstupdate_"),
+    "chu2024_fig3": {**training_results("chu2024_epoch_"), **training_results("chu2024_early_")},
+    "chu2024_fig4": training_results("chu2024_alignedstart_"),
+    "chu2024_fig5": training_results("chu2024_stability_"),
 })
 
 

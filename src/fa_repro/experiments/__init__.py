@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-PAPERS = ("refinetti2021",)
+PAPERS = ("refinetti2021", "chu2024")
 
 
 def training_specs(experiments: dict) -> dict[str, dict]:

@@ -34,3 +34,20 @@ def band(ax, x, mean, std, **kwargs):
     line, = ax.plot(x, mean, **kwargs)
     ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.15, lw=0)
     return line
+
+
+def epoch_panels(df: pd.DataFrame, by, quantities: dict[str, str], style, title: str, legend_panel: int = 0):
+    """One panel per quantity ({column: y label}) against epoch, one curve (mean ± std band) per ``by`` group;
+    ``style(key)`` gives each group's line style and label."""
+    from ..plotting import subplots
+
+    fig, axes = subplots(1, len(quantities), figsize=(4.3 * len(quantities), 3.6), layout="constrained")
+    for key, sub in df.groupby(by):
+        for ax, quantity in zip(axes, quantities):
+            band(ax, sub.epoch, sub[quantity], sub[f"{quantity}_std"], **style(key))
+    for ax, label in zip(axes, quantities.values()):
+        ax.set_ylabel(label)
+        ax.set_xlabel("epoch")
+    axes[legend_panel].legend(loc="lower right")
+    fig.suptitle(title)
+    return fig

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..plotting import subplots
-from ._training import ACTIVATION_STYLES, band, run_average, stacked
+from ._training import ACTIVATION_STYLES, epoch_panels, run_average, stacked
 
 INPUTS = ()  # the refinetti2021_degeneracy_*_dfa experiments
 DATASET_COLOURS = {"mnist": "tab:green", "cifar10": "tab:red"}
@@ -18,16 +17,8 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 
 
 def draw(df: pd.DataFrame, params: dict):
-    fig, axes = subplots(1, 2, figsize=(9, 3.6), layout="constrained")
-    for (dataset, activation), sub in df.groupby(["dataset", "activation"]):
-        style = dict(color=DATASET_COLOURS.get(dataset), ls=ACTIVATION_STYLES.get(activation, "-"),
-                     label=f"{dataset.upper()}, {activation}")
-        band(axes[0], sub.epoch, sub.wa, sub.wa_std, **style)
-        band(axes[1], sub.epoch, sub.ga, sub.ga_std, **style)
-    axes[0].set_ylabel("weight alignment WA (Eq. 18)")
-    axes[1].set_ylabel("gradient alignment GA (Eq. 18)")
-    for ax in axes:
-        ax.set_xlabel("epoch")
-    axes[0].legend(loc="lower right")
-    fig.suptitle("Global alignment of DFA-trained networks")
-    return fig
+    return epoch_panels(
+        df, ["dataset", "activation"], {"wa": "weight alignment WA (Eq. 18)", "ga": "gradient alignment GA (Eq. 18)"},
+        lambda key: dict(color=DATASET_COLOURS.get(key[0]), ls=ACTIVATION_STYLES.get(key[1], "-"),
+                         label=f"{key[0].upper()}, {key[1]}"),
+        "Global alignment of DFA-trained networks")

@@ -54,6 +54,7 @@ class TrainConfig:
     drop_last: bool = False
     eval_batch_size: int = 1000
     record_every: int = 1  # evaluate and record a row every this many epochs (and at the last epoch)
+    max_steps: int | None = None  # stop after this many updates (Chu & Bacho: "after 5 updates"), recording then
     checkpoint_every: int = 1
 
 
@@ -119,6 +120,7 @@ class Trainer:
         self.rows: list[dict] = []
         self.diverged_at = [None] * model.n_seeds
         self.start_epoch = 1
+        self.steps = 0  # updates applied so far
 
     @property
     def _device(self):
@@ -139,6 +141,7 @@ class Trainer:
             "order_generators": [g.get_state() for g in self.order_generators],
             "dropout_generator": self.dropout_generator.get_state(),
             "rows": self.rows,
+            "steps": self.steps,
             "diverged_at": self.diverged_at,
         }
         self.checkpoint.parent.mkdir(parents=True, exist_ok=True)
@@ -161,6 +164,7 @@ class Trainer:
             g.set_state(st.cpu())
         self.dropout_generator.set_state(state["dropout_generator"].cpu())
         self.rows = state["rows"]
+        self.steps = state["steps"]
         self.diverged_at = state["diverged_at"]
         self.start_epoch = state["epoch"] + 1
         return True
@@ -175,14 +179,14 @@ class Trainer:
         summary = {}
         for s, seed in enumerate(self.seeds):
             diverged = self.diverged_at[s] is not None and self.diverged_at[s] <= epoch
-            row = {"epoch": epoch, "seed": seed, "train_loss": float(train_loss[s]), "train_acc": float(train_acc[s]),
+            row = {"epoch": epoch, "step": self.steps, "seed": seed, "train_loss": float(train_loss[s]), "train_acc": float(train_acc[s]),
                    "test_loss": float(test_loss[s]), "test_acc": float(test_acc[s]),
                    "lr": lr if lr is not None else self.optimizer.param_groups[0]["lr"], "diverged": diverged,
                    "diverged_epoch": self.diverged_at[s], "epoch_time_s": seconds}
             row.update({k: float(v[s]) for k, v in extra.items()})
             if diverged:
                 for k in list(row):
-                    if k not in ("epoch", "seed", "lr", "diverged", "diverged_epoch", "epoch_time_s"):
+                    if k not in ("epoch", "step", "seed", "lr", "diverged", "diverged_epoch", "epoch_time_s"):
                         row[k] = float("nan")
             self.rows.append(row)
         live = [s for s in range(len(self.seeds)) if self.diverged_at[s] is None]
@@ -198,11 +202,16 @@ class Trainer:
         n_batches = d.n_train // cfg.batch_size if cfg.drop_last else math.ceil(d.n_train / cfg.batch_size)
         if not resumed:
             self.rule.before_training(model, n_batches)
-            # epoch 0: the initial network, evaluated on the training and test sets
-            tl, ta = evaluate(model, self.loss, d.x_train, d.y_train, d.labels_train, cfg.eval_batch_size,
-                              per_seed=d.per_seed_targets)
+            # epoch 0: the initial network, on the test set and the first eval_batch_size training examples
+            n0 = min(d.n_train, cfg.eval_batch_size)
+            y0 = d.y_train[:, :n0] if d.per_seed_targets else d.y_train[:n0]
+            l0 = None if d.labels_train is None else (d.labels_train[:, :n0] if d.per_seed_targets
+                                                     else d.labels_train[:n0])
+            tl, ta = evaluate(model, self.loss, d.x_train[:n0], y0, l0, cfg.eval_batch_size, per_seed=d.per_seed_targets)
             self._record(0, tl, ta)
             self._save(0)
+        if cfg.max_steps is not None and self.steps >= cfg.max_steps:
+            return self.rows  # resumed after the last update: everything is recorded
         bar = tqdm(range(self.start_epoch, cfg.epochs + 1), desc=self.desc, unit="epoch", disable=not self.progress,
                    initial=self.start_epoch - 1, total=cfg.epochs, mininterval=1.0)
         for epoch in bar:
@@ -213,6 +222,8 @@ class Trainer:
             correct = torch.zeros(n_seeds, dtype=torch.float64, device=self._device)
             seen = 0
             for b in range(n_batches):
+                if cfg.max_steps is not None and self.steps >= cfg.max_steps:
+                    break
                 idx = order[:, b * cfg.batch_size:(b + 1) * cfg.batch_size]
                 xb = d.x_train[idx]
                 yb = _gather(d.y_train, idx, per_seed_targets)
@@ -222,6 +233,7 @@ class Trainer:
                     lb = _gather(d.labels_train, idx, per_seed_targets)
                     correct += (result.output.argmax(-1) == lb).sum(1).double()
                 seen += idx.shape[1]
+                self.steps += 1
             if self._device.type == "cuda":
                 torch.cuda.synchronize()
             seconds = time.perf_counter() - started  # the training steps of this epoch, evaluation excluded
@@ -233,13 +245,15 @@ class Trainer:
                 if self.diverged_at[s] is None and not math.isfinite(float(train_loss[s])):
                     self.diverged_at[s] = epoch
             summary = {}
-            if epoch % cfg.record_every == 0 or epoch == cfg.epochs or all(e is not None for e in self.diverged_at):
+            stop = all(e is not None for e in self.diverged_at) or (
+                cfg.max_steps is not None and self.steps >= cfg.max_steps)
+            if epoch % cfg.record_every == 0 or epoch == cfg.epochs or stop:
                 summary = self._record(epoch, train_loss.cpu(), train_acc.cpu(), lr, seconds)
             if summary:
                 bar.set_postfix(test_loss=f"{summary['loss']:.4f}", test_acc=f"{summary['acc']:.4f}")
-            if epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs:
+            if epoch % cfg.checkpoint_every == 0 or epoch == cfg.epochs or stop:
                 self._save(epoch)
-            if all(e is not None for e in self.diverged_at):
+            if stop:
                 break
         bar.close()
         return self.rows

@@ -3,8 +3,8 @@
 Spec (one ``config.yaml`` block; every key is also a column-free parameter recorded with the results)::
 
     data:      {dataset: mnist | kmnist | cifar10 | cifar100, downscale: 14 | null, flatten: true,
-                holdout: 5000 | null, subset: 45 | null, label_corruption: 0.0, corruption_mode: shuffle,
-                target_offset: 0.0}
+                holdout: 5000 | null, subset: 45 | null, test_subset: null, label_corruption: 0.0,
+                corruption_mode: shuffle, target_offset: 0.0}
                or {task: correlated_regression, n_train, n_test, alpha, beta, input_dim}
                or {task: add, n_sequences: 400, n_train: 300, length: 100}
     model:     {kind: mlp | cnn | rnn, …}   (fa_repro.models.make_model)
@@ -17,6 +17,14 @@ Spec (one ``config.yaml`` block; every key is also a column-free parameter recor
                share their feedback matrices and corrupted labels but not their initial weights or data order
                (Refinetti Fig. 5); ``pair_similarity`` records the cosine between their stacked weights
     tags:      {name: value} columns added to every row (the grid coordinates of a generated experiment)
+    max_steps: stop after this many updates (Chu & Bacho Figs. 2–3)
+    init_from_feedback: none | sign | equal — FA only: after drawing the feedback, give each weight with a
+               feedback matrix the feedback's signs (|W| kept) or the feedback itself times ``model.init_scale``
+               (Chu & Bacho Fig. 4)
+    metrics also: update_norm (‖W_l − W_l(0)‖ per layer)
+    lockstep:  {partner: rule spec, swap_at: steps, receiver: partner | self, steps: total} — train this rule
+               and a partner rule from the same initial weights on the same batches; at ``swap_at`` one network
+               takes the other's weights (Chu & Bacho Fig. 5); see fa_repro.training.lockstep
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ from fa_repro.data import (
     to_unit_interval,
     training_subset,
 )
-from fa_repro.metrics import cosine, gradient_alignment, weight_alignment
+from fa_repro.metrics import cosine, gradient_alignment, update_norms, weight_alignment
 from fa_repro.models import make_loss, make_model
 from fa_repro.rules import make_rule
 from fa_repro.training.engine import TrainConfig, Trainer, TrainingData, config_fingerprint
@@ -82,6 +90,9 @@ def build_data(spec: dict, prepared: str | Path | None, seeds: list[int], device
         idx, held = holdout_split(len(labels_train), int(d["holdout"]), split_seed)
         x_test, labels_test = x_train[held], labels_train[held]
     idx = training_subset(idx, d.get("subset"), split_seed + 1)
+    if d.get("test_subset"):  # a seeded subset of the test set, to evaluate cheaply at reduced scales
+        keep = training_subset(torch.arange(len(labels_test)), int(d["test_subset"]), split_seed + 2)
+        x_test, labels_test = x_test[keep], labels_test[keep]
     x_train, labels_train = x_train[idx], labels_train[idx]
     offset = float(d.get("target_offset", 0.0))
     p = float(d.get("label_corruption", 0.0))
@@ -135,7 +146,27 @@ def build_model_and_rule(spec: dict, seeds: list[int], input_shape, n_out: int, 
     rule = make_rule(spec["rule"])
     rule.bind(model, torch.Generator().manual_seed(7_919 * seeds[0] + 5), input_shape)
     rule.load_state_tensors({k: torch.cat([st[k] for st in states]) for k in states[0]})
+    init_from_feedback(model, rule, spec.get("init_from_feedback", "none"), float(spec["model"].get("init_scale", 1.0)))
     return model, rule
+
+
+def init_from_feedback(model, rule, mode: str, scale: float) -> None:
+    """Chu & Bacho Fig. 4: initial weights with the signs of the FA feedback (``sign``) or equal to it times
+    ``scale`` (``equal``), for every layer that has a feedback matrix; ``none`` leaves them as drawn."""
+    if mode == "none":
+        return
+    images = rule.feedback_images(model) if hasattr(rule, "B") and rule.name in ("fa",) else None
+    if images is None:
+        raise ValueError("init_from_feedback needs the fa rule")
+    weights = [w for w, _ in model.weight_layers()]
+    with torch.no_grad():
+        for layer, feedback in images:
+            if mode == "sign":
+                weights[layer].copy_(weights[layer].abs() * torch.sign(feedback))
+            elif mode == "equal":
+                weights[layer].copy_(scale * feedback)
+            else:
+                raise ValueError(f"init_from_feedback {mode!r} is not none | sign | equal")
 
 
 def alignment_hooks(spec: dict, data: TrainingData, loss) -> list:
@@ -161,7 +192,18 @@ def alignment_hooks(spec: dict, data: TrainingData, loss) -> list:
             return {"pair_cos_sim": c.repeat_interleave(2)}
 
         hooks.append(pair_similarity)
-    unknown = set(names) - {"weight_alignment", "gradient_alignment", "pair_similarity"}
+    if "update_norm" in names:
+        initial: list[torch.Tensor] = []
+
+        def update_norm(epoch, model, rule):
+            weights = [w.detach() for w, _ in model.weight_layers()]
+            if not initial:  # first call: epoch 0, before any update
+                initial.extend(w.clone() for w in weights)
+            norms = update_norms(initial, weights)
+            return {f"update_norm_layer{l + 1}": n for l, n in enumerate(norms)}
+
+        hooks.append(update_norm)
+    unknown = set(names) - {"weight_alignment", "gradient_alignment", "pair_similarity", "update_norm"}
     if unknown:
         raise ValueError(f"unknown per-epoch metrics {sorted(unknown)}")
     return hooks
@@ -176,6 +218,8 @@ def run_experiment(spec: dict, prepared: str | Path | None = None, *, out: str |
     seeds = [int(s) for s in spec["seeds"]]
     data, input_shape, n_out = build_data(spec, prepared, seeds, device)
     model, rule = build_model_and_rule(spec, seeds, input_shape, n_out, device)
+    if "lockstep" in spec:
+        return _lockstep(spec, model, rule, data, input_shape, out, progress, name)
     loss = make_loss(spec.get("loss", "cross_entropy"))
     opt = spec.get("optimizer", {})
     config = TrainConfig(epochs=int(spec["epochs"]), batch_size=int(spec["batch_size"]), lr=float(opt["lr"]),
@@ -184,6 +228,7 @@ def run_experiment(spec: dict, prepared: str | Path | None = None, *, out: str |
                          drop_last=bool(spec.get("drop_last", False)),
                          eval_batch_size=int(spec.get("eval_batch_size", 1000)),
                          record_every=int(spec.get("record_every", 1)),
+                         max_steps=int(spec["max_steps"]) if spec.get("max_steps") else None,
                          checkpoint_every=int(spec.get("checkpoint_every", 1)))
     trainer = Trainer(model, rule, loss, data, config, seeds=seeds, fingerprint=config_fingerprint(spec),
                       hooks=alignment_hooks(spec, data, loss), checkpoint=checkpoint, progress=progress, desc=name)
@@ -197,10 +242,37 @@ def run_experiment(spec: dict, prepared: str | Path | None = None, *, out: str |
     table["device"] = device.type
     table["config"] = json.dumps(spec, sort_keys=True)
     if out is not None:
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(".tmp.csv")
-        table.to_csv(tmp, index=False)
-        tmp.replace(out)
+        write_table(table, out)
         trainer.finish()
+    return table
+
+
+def write_table(table: pd.DataFrame, out: str | Path) -> None:
+    """Write atomically: an interrupted job never leaves a half-written table."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp.csv")
+    table.to_csv(tmp, index=False)
+    tmp.replace(out)
+
+
+def _lockstep(spec, model, rule, data, input_shape, out, progress, name) -> pd.DataFrame:
+    from fa_repro.training.lockstep import run_lockstep
+
+    ls = spec["lockstep"]
+    rows = run_lockstep(model, rule, make_rule(ls["partner"]), make_loss(spec.get("loss", "cross_entropy")), data,
+                        lr=float(spec["optimizer"]["lr"]), batch_size=int(spec["batch_size"]), steps=int(ls["steps"]),
+                        swap_at=int(ls["swap_at"]), receiver=ls["receiver"],
+                        record_every_steps=int(ls["record_every_steps"]), seeds=[int(s) for s in spec["seeds"]],
+                        eval_batch_size=int(spec.get("eval_batch_size", 1000)), input_shape=input_shape,
+                        progress=progress, desc=name)
+    table = pd.DataFrame(rows)
+    table.insert(0, "experiment", name)
+    table["rule"] = spec["rule"]["name"]
+    table["partner"] = ls["partner"]["name"]
+    for key, value in spec.get("tags", {}).items():
+        table[key] = value
+    table["config"] = json.dumps(spec, sort_keys=True)
+    if out is not None:
+        write_table(table, out)
     return table
