@@ -1,7 +1,7 @@
 # Datasets: torchvision download (a local rule: on a cluster it runs where the internet is), then one
 # prepared tensor file per dataset that every training job reads (src/fa_repro/data/).
 
-DATA_ROOT = CFG["data"]["root"]
+DATA_ROOT = CFG["data_root"]
 DATA_SOURCES = CFG["data"]["sources"]
 
 

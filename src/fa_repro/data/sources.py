@@ -2,7 +2,7 @@
 
 Three kinds of source (``config.yaml: data.sources.<dataset>.kind``):
 
-* ``download`` (default): torchvision downloads the official archives into ``<data.root>/torchvision`` and
+* ``download`` (default): torchvision downloads the official archives into ``<data_root>/torchvision`` and
   verifies them against its MD5 checksums (a Snakemake ``localrule``, so on a cluster it runs where the
   internet is);
 * ``torchvision``: an existing copy in torchvision's on-disk layout under ``root`` (read with
