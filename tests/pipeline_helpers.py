@@ -19,6 +19,14 @@ def copy_repository(repo_root: Path, dst: Path) -> Path:
     return dst
 
 
+def run_snakemake(cmd: list[str], cwd: Path) -> str:
+    """Run a Snakemake command in ``cwd``; its output, or an AssertionError carrying the end of its logs."""
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
+    return proc.stdout + proc.stderr
+
+
 def parse_planned_jobs(dry_run_output: str) -> set[tuple[str, str]]:
     """(rule, wildcard value) of every job a Snakemake dry run lists (the 'all' target excluded)."""
     jobs, rule = set(), None

@@ -7,7 +7,6 @@ Regenerate the references after an intended change of results with
 ``.venv/bin/python -m pytest tests/test_pipeline.py --force-regen`` (then review the diff)."""
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 from fake_datasets import cifar_arrays, mnist_arrays, write_imagefolder, write_mnist_raw
-from pipeline_helpers import copy_repository, parse_planned_jobs
+from pipeline_helpers import copy_repository, parse_planned_jobs, run_snakemake
 
 pytestmark = pytest.mark.pipeline
 
@@ -40,10 +39,7 @@ TRAINING_TOLERANCE = dict(rtol=1e-3, atol=1e-5)
 def _snakemake(cwd: Path, *args: str) -> str:
     cmd = SNAKEMAKE + ["all", "--profile", "workflow/profiles/default", "--cores", "2", *args,
                        "--config", "scale=ci", "--configfile", "config.yaml", "offline-test-data.yaml"]
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
-    return proc.stdout + proc.stderr
+    return run_snakemake(cmd, cwd)
 
 
 def planned_jobs(cwd: Path) -> set[tuple[str, str]]:

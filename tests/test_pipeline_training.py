@@ -3,7 +3,6 @@ and only the stages whose code, parameters or data changed rerun."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 import yaml
 
 from fake_datasets import mnist_arrays, write_mnist_raw
-from pipeline_helpers import copy_repository, parse_planned_jobs
+from pipeline_helpers import copy_repository, parse_planned_jobs, run_snakemake
 
 pytestmark = pytest.mark.pipeline
 
@@ -41,10 +40,7 @@ def experiments(mnist_root: Path) -> dict:
 def run(cwd: Path, *args: str) -> str:
     cmd = [SNAKEMAKE, *TARGETS, "--profile", "workflow/profiles/default", "--cores", "2", *args,
            "--configfile", "config.yaml", "tiny.yaml"]
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
-    return proc.stdout + proc.stderr
+    return run_snakemake(cmd, cwd)
 
 
 def planned(cwd: Path) -> set[tuple[str, str]]:

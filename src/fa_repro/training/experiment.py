@@ -155,9 +155,9 @@ def init_from_feedback(model, rule, mode: str, scale: float) -> None:
     ``scale`` (``equal``), for every layer that has a feedback matrix; ``none`` leaves them as drawn."""
     if mode == "none":
         return
-    images = rule.feedback_images(model) if hasattr(rule, "B") and rule.name in ("fa",) else None
-    if images is None:
+    if rule.name != "fa":
         raise ValueError("init_from_feedback needs the fa rule")
+    images = rule.feedback_images(model)
     weights = [w for w, _ in model.weight_layers()]
     with torch.no_grad():
         for layer, feedback in images:
