@@ -32,3 +32,5 @@ rule all:
     input:
         [f"figures/{fig}.{ext}" for fig in FIGURES for ext in ("pdf", "png")],
         [f"results/figures/{fig}.csv" for fig in FIGURES],
+        [f"{folder}/{tab}.{ext}" for tab in TABLES for folder, ext in (("figures", "md"), ("figures", "csv"),
+                                                                       ("results/figures", "csv"))],

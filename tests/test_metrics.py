@@ -129,3 +129,4 @@ def test_slowness_recovers_a_known_plateau_curve():
     assert a == pytest.approx(0.52, rel=0.02) and s == pytest.approx(4.0, rel=0.05)
     with pytest.raises(ValueError, match="three finite points"):
         slowness([1, 2], [0.1, 0.2])
+

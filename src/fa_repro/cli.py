@@ -92,6 +92,26 @@ def figure(args) -> None:
     save_figure(module.draw(table, params), args.pdf, args.png)
 
 
+def table(args) -> None:
+    """A table leaf: tidy data (``--csv``), and its rendering as Markdown (``--md``) and as a CSV (``--display``)."""
+    import importlib
+    import pandas as pd
+
+    module = importlib.import_module(f"fa_repro.figures.{args.table}")
+    inputs = {}
+    for item in args.input:
+        name, _, path = item.partition("=")
+        inputs[name] = pd.read_csv(path)
+    params = json.loads(args.params)
+    data = module.table(inputs, params)
+    data.insert(0, "scale", params.get("scale", ""))
+    _write_csv(data, args.csv)
+    markdown, display = module.render(data, params)
+    Path(args.md).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.md).write_text(markdown)
+    _write_csv(display, args.display)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m fa_repro.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -144,6 +164,15 @@ def main(argv=None) -> None:
     p.add_argument("--pdf", required=True)
     p.add_argument("--png", required=True)
     p.set_defaults(func=figure)
+
+    p = sub.add_parser("table", help="aggregate results into a table leaf and render it as Markdown and CSV")
+    p.add_argument("table")
+    p.add_argument("--input", action="append", default=[], help="NAME=PATH of a result table")
+    p.add_argument("--params", default="{}")
+    p.add_argument("--csv", required=True, help="the tidy data (results/figures/<id>.csv)")
+    p.add_argument("--md", required=True, help="the rendered table (figures/<id>.md)")
+    p.add_argument("--display", required=True, help="the rendered table as CSV (figures/<id>.csv)")
+    p.set_defaults(func=table)
 
     args = parser.parse_args(argv)
     args.func(args)

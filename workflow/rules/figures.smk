@@ -40,8 +40,32 @@ FIGURES.update({
 })
 
 
+# leaves of the grids that list their inputs (fa_repro.experiments.<paper>.figure_experiments); experiments on a
+# dataset whose source is `unavailable` are left out and the leaf says which datasets it could not include
+UNAVAILABLE = {d: s.get("reason", "unavailable") for d, s in DATA_SOURCES.items() if s["kind"] == "unavailable"}
+TABLE_IDS = ("srinivasan2024_table1", "srinivasan2024_table3", "boopathy2022_table1", "boopathy2022_table2",
+             "boopathy2022_table10")
+LEAF_MISSING = {}  # leaf -> {dataset: reason}
+TABLES = {}
+for _leaf, _names in figure_experiments(CFG["experiments"]).items():
+    _datasets = {n: TRAINING[n]["data"].get("dataset") for n in _names}
+    _missing = {d: UNAVAILABLE[d] for d in _datasets.values() if d in UNAVAILABLE}
+    _inputs = {n: f"results/training/{n}/metrics.csv" for n in sorted(_names) if _datasets[n] not in UNAVAILABLE}
+    if _missing:
+        LEAF_MISSING[_leaf] = _missing
+    if _inputs:
+        (TABLES if _leaf in TABLE_IDS else FIGURES)[_leaf] = _inputs
+for _leaf, _missing in sorted(LEAF_MISSING.items()):
+    _state = "built without" if _leaf in FIGURES or _leaf in TABLES else "NOT BUILT: needs"
+    print(f"fa-repro: {_leaf} {_state} {', '.join(sorted(_missing))} ({'; '.join(sorted(set(_missing.values())))})",
+          file=sys.stderr)
+
+
 def figure_params(fig):
-    return json.dumps({"scale": CFG["scale"], **CFG["figures"].get(fig, {})}, sort_keys=True)
+    params = {"scale": CFG["scale"], **CFG["figures"].get(fig, {})}
+    if fig in LEAF_MISSING:
+        params["unavailable"] = LEAF_MISSING[fig]
+    return json.dumps(params, sort_keys=True)
 
 
 rule figure:
@@ -62,3 +86,23 @@ rule figure:
     shell:
         "{PY} -m fa_repro.cli figure {wildcards.figure} {params.inputs} --params {params.figure:q} "
         "--csv {output.csv} --pdf {output.pdf} --png {output.png} 2> {log}"
+
+
+rule table:
+    output:
+        md="figures/{table}.md",
+        display="figures/{table}.csv",
+        csv="results/figures/{table}.csv",
+    input:
+        unpack(lambda w: TABLES[w.table]),
+        code=lambda w: code(f"fa_repro.figures.{w.table}"),
+    params:
+        inputs=lambda w, input: " ".join(f"--input {name}={input[name]}" for name in TABLES[w.table]),
+        table=lambda w: figure_params(w.table),
+    wildcard_constraints:
+        table="|".join(TABLES) or "no-table",
+    log:
+        "logs/figures/{table}.log",
+    shell:
+        "{PY} -m fa_repro.cli table {wildcards.table} {params.inputs} --params {params.table:q} "
+        "--csv {output.csv} --md {output.md} --display {output.display} 2> {log}"

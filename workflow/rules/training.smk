@@ -3,7 +3,7 @@
 # its checkpoint when rerun.
 
 from fa_repro.config import validate_training_specs
-from fa_repro.experiments import training_specs
+from fa_repro.experiments import figure_experiments, training_specs
 from fa_repro.models import model_module
 from fa_repro.rules import rule_module
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-PAPERS = ("refinetti2021", "chu2024")
+PAPERS = ("refinetti2021", "chu2024", "srinivasan2024", "boopathy2022")
 
 
 def training_specs(experiments: dict) -> dict[str, dict]:
@@ -20,3 +20,13 @@ def training_specs(experiments: dict) -> dict[str, dict]:
             raise ValueError(f"no experiment grid for {paper!r}; known: {PAPERS}")
         specs.update(importlib.import_module(f"fa_repro.experiments.{paper}").training_specs(block))
     return specs
+
+
+def figure_experiments(experiments: dict) -> dict[str, list[str]]:
+    """{leaf id: experiment names} declared by the papers' grid modules that list their figures' inputs."""
+    out: dict[str, list[str]] = {}
+    for paper, block in experiments.items():
+        module = importlib.import_module(f"fa_repro.experiments.{paper}")
+        if hasattr(module, "figure_experiments"):
+            out.update(module.figure_experiments(block))
+    return out

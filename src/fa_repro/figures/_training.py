@@ -51,3 +51,15 @@ def epoch_panels(df: pd.DataFrame, by, quantities: dict[str, str], style, title:
     axes[legend_panel].legend(loc="lower right")
     fig.suptitle(title)
     return fig
+
+
+def final_epoch(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The last recorded epoch of every run (``by`` identifies an experiment; one row per seed)."""
+    last = df.groupby(by)["epoch"].transform("max")
+    return df[df.epoch == last]
+
+
+def unavailable_note(params: dict) -> str:
+    """'not built: <dataset> (<reason>)' for the datasets this build could not read, or ''."""
+    missing = params.get("unavailable", {})
+    return "; ".join(f"{d} not built ({reason})" for d, reason in sorted(missing.items()))

@@ -40,7 +40,7 @@ def make_model(spec: dict, *, input_shape: tuple[int, ...], n_out: int, n_seeds:
                    activation_name=spec.pop("activation", "tanh"), **spec)
     if kind == "cnn":
         return cls(input_shape[0], spec.pop("width"), spec.pop("strides"), n_out, n_seeds=n_seeds,
-                   generator=generator, **spec)
+                   generator=generator, activation_name=spec.pop("activation", "relu"), **spec)
     return cls(spec.pop("hidden"), n_in=input_shape[-1], n_out=n_out, n_seeds=n_seeds, generator=generator,
                activation_name=spec.pop("activation", "relu"), **spec)
 

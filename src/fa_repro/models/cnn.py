@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from fa_repro.models.base import LinearOverride, Model, Trace, batch_statistics_norm, init_weight
+from fa_repro.models.base import LinearOverride, Model, Trace, activation, batch_statistics_norm, init_weight
 
 
 class BoopathyCNN(Model):
@@ -31,35 +31,48 @@ class BoopathyCNN(Model):
         n_seeds: int = 1,
         kernel_size: int = 3,
         init_scale: float = 1.0,
+        activation_name: str = "relu",
+        parameterisation: str = "ntk",
         generator: torch.Generator | None = None,
     ):
         super().__init__()
+        if parameterisation not in ("ntk", "standard"):
+            raise ValueError(f"parameterisation {parameterisation!r} is not ntk | standard")
+        self.act = activation(activation_name)
+        self.activation_name, self.parameterisation = activation_name, parameterisation
         gen = generator or torch.Generator().manual_seed(0)
         self.n_seeds, self.n_out, self.strides, self.kernel_size = n_seeds, n_out, list(strides), kernel_size
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
+        scheme = "normal" if parameterisation == "ntk" else "lecun_normal"  # same network at initialisation
         c_in = in_channels
         for _ in strides:
             fan_in = c_in * kernel_size * kernel_size
             shape = (n_seeds, width, c_in, kernel_size, kernel_size)
-            self.weights.append(nn.Parameter(init_weight(shape, fan_in, "normal", init_scale, gen)))
+            self.weights.append(nn.Parameter(init_weight(shape, fan_in, scheme, init_scale, gen)))
             self.biases.append(nn.Parameter(torch.zeros(n_seeds, width)))
             c_in = width
-        self.weights.append(nn.Parameter(init_weight((n_seeds, n_out, width), width, "normal", init_scale, gen)))
+        self.weights.append(nn.Parameter(init_weight((n_seeds, n_out, width), width, scheme, init_scale, gen)))
         self.biases.append(nn.Parameter(torch.zeros(n_seeds, n_out)))
 
     def weight_layers(self):
         return list(zip(self.weights, self.biases))
 
     def linear(self, layer: int, h: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+        """Layer ``layer``'s pre-activation without bias. NTK parameterisation (Eq. 1): divided by √fan_in;
+        standard (App. H, Eq. 63): weights are scaled instead (``init_weight``), so nothing here."""
+        ntk = self.parameterisation == "ntk"
         if layer == len(self.strides):  # readout on pooled features (S, B, C)
-            return torch.matmul(h, weight.transpose(-1, -2)) / math.sqrt(weight.shape[-1])
-        fan_in = weight[0].numel() // weight.shape[1]
-        outs = [
-            F.conv2d(h[s], weight[s], stride=self.strides[layer], padding=self.kernel_size // 2)
-            for s in range(self.n_seeds)
-        ]
-        return torch.stack(outs) / math.sqrt(fan_in)
+            u = torch.matmul(h, weight.transpose(-1, -2))
+            return u / math.sqrt(weight.shape[-1]) if ntk else u
+        n_seeds, c_out = weight.shape[:2]
+        fan_in = weight[0].numel() // c_out
+        # all seeds in one grouped convolution: (S, B, C, H, W) -> (B, S·C, H, W), groups = S
+        b = h.shape[1]
+        out = F.conv2d(h.transpose(0, 1).reshape(b, -1, *h.shape[-2:]), weight.reshape(-1, *weight.shape[2:]),
+                       stride=self.strides[layer], padding=self.kernel_size // 2, groups=n_seeds)
+        out = out.reshape(b, n_seeds, c_out, *out.shape[-2:]).transpose(0, 1)
+        return out / math.sqrt(fan_in) if ntk else out
 
     def trace(self, x, *, masks=None, detach_inputs=False, linear_override: LinearOverride | None = None) -> Trace:
         h = self.broadcast_input(x, 3)
@@ -76,6 +89,6 @@ class BoopathyCNN(Model):
                 return Trace(hidden_pre, hidden_post, u + bias.unsqueeze(1), inputs)
             u = u + bias[:, None, :, None, None]
             hidden_pre.append(u)
-            h = torch.relu(batch_statistics_norm(u))
+            h = self.act(batch_statistics_norm(u))
             hidden_post.append(h)
         raise AssertionError("unreachable")

@@ -47,6 +47,7 @@ class TrainConfig:
     epochs: int
     batch_size: int
     lr: float
+    optimizer: str = "sgd"  # sgd | adam (Boopathy App. H, Table 10)
     momentum: float = 0.0
     weight_decay: float = 0.0
     lr_milestones: list[int] = field(default_factory=list)  # epochs after which lr ×= lr_gamma
@@ -109,8 +110,13 @@ class Trainer:
         self.seeds, self.hooks, self.progress, self.desc = list(seeds), hooks or [], progress, desc
         self.fingerprint = fingerprint or config_fingerprint(asdict(config))
         self.checkpoint = Path(checkpoint) if checkpoint else None
-        self.optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
-                                         weight_decay=config.weight_decay)
+        if config.optimizer == "sgd":
+            self.optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
+                                             weight_decay=config.weight_decay)
+        elif config.optimizer == "adam":  # per-parameter statistics: each seed's slice is updated independently
+            self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        else:
+            raise ValueError(f"optimizer {config.optimizer!r} is not sgd | adam")
         self.scheduler = torch.optim.lr_scheduler.MultiStepLR(self.optimizer, milestones=config.lr_milestones,
                                                               gamma=config.lr_gamma)
         # data order: one generator per seed (a seed sees the same batches alone or batched); dropout masks:

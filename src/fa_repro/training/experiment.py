@@ -10,7 +10,7 @@ Spec (one ``config.yaml`` block; every key is also a column-free parameter recor
     model:     {kind: mlp | cnn | rnn, …}   (fa_repro.models.make_model)
     rule:      {name: bp | fa | dfa | …, …} (fa_repro.rules.make_rule)
     loss:      mse | cross_entropy
-    optimizer: {lr, momentum, weight_decay, lr_milestones, lr_gamma}
+    optimizer: {kind: sgd | adam, lr, momentum, weight_decay, lr_milestones, lr_gamma}
     epochs, batch_size, drop_last, eval_batch_size, seeds: [..], checkpoint_every,
     metrics:   [weight_alignment, gradient_alignment, pair_similarity], alignment_batch: 1000
     pairs:     false | true — seeds form consecutive pairs (s0, s1), (s2, s3), …: the two networks of a pair
@@ -21,7 +21,8 @@ Spec (one ``config.yaml`` block; every key is also a column-free parameter recor
     init_from_feedback: none | sign | equal — FA only: after drawing the feedback, give each weight with a
                feedback matrix the feedback's signs (|W| kept) or the feedback itself times ``model.init_scale``
                (Chu & Bacho Fig. 4)
-    metrics also: update_norm (‖W_l − W_l(0)‖ per layer)
+    metrics also: update_norm (‖W_l − W_l(0)‖ per layer), feedback_angle (PEPITA/AFA: angle of F with W_totᵀ),
+               alignment_score (Boopathy Eqs. 9–13 with a permuted baseline; alignment_probes: 100)
     lockstep:  {partner: rule spec, swap_at: steps, receiver: partner | self, steps: total} — train this rule
                and a partner rule from the same initial weights on the same batches; at ``swap_at`` one network
                takes the other's weights (Chu & Bacho Fig. 5); see fa_repro.training.lockstep
@@ -46,7 +47,8 @@ from fa_repro.data import (
     to_unit_interval,
     training_subset,
 )
-from fa_repro.metrics import cosine, gradient_alignment, update_norms, weight_alignment
+from fa_repro.metrics.alignment_score import alignment_score
+from fa_repro.metrics import cosine, feedback_angle, gradient_alignment, update_norms, weight_alignment
 from fa_repro.models import make_loss, make_model
 from fa_repro.rules import make_rule
 from fa_repro.training.engine import TrainConfig, Trainer, TrainingData, config_fingerprint
@@ -82,8 +84,9 @@ def build_data(spec: dict, prepared: str | Path | None, seeds: list[int], device
             x = downscale(x, int(d["downscale"]))
         return x.flatten(start_dim=1) if d.get("flatten", True) else x
 
-    x_train, labels_train = images(data["train_images"]), data["train_labels"]
-    x_test, labels_test = images(data["test_images"]), data["test_labels"]
+    # select examples on the stored uint8 tensors first; only the selected ones are converted to floats
+    x_train, labels_train = data["train_images"], data["train_labels"]
+    x_test, labels_test = data["test_images"], data["test_labels"]
     split_seed = int(d.get("split_seed", 0))
     idx = torch.arange(len(labels_train))
     if d.get("holdout"):  # Boopathy: train on 45k/55k, evaluate on the held-out 5k ("test" in their code)
@@ -93,7 +96,8 @@ def build_data(spec: dict, prepared: str | Path | None, seeds: list[int], device
     if d.get("test_subset"):  # a seeded subset of the test set, to evaluate cheaply at reduced scales
         keep = training_subset(torch.arange(len(labels_test)), int(d["test_subset"]), split_seed + 2)
         x_test, labels_test = x_test[keep], labels_test[keep]
-    x_train, labels_train = x_train[idx], labels_train[idx]
+    x_train, labels_train = images(x_train[idx]), labels_train[idx]
+    x_test = images(x_test)
     offset = float(d.get("target_offset", 0.0))
     p = float(d.get("label_corruption", 0.0))
     per_seed = p > 0
@@ -203,10 +207,48 @@ def alignment_hooks(spec: dict, data: TrainingData, loss) -> list:
             return {f"update_norm_layer{l + 1}": n for l, n in enumerate(norms)}
 
         hooks.append(update_norm)
-    unknown = set(names) - {"weight_alignment", "gradient_alignment", "pair_similarity", "update_norm"}
+    if "feedback_angle" in names:  # Srinivasan Fig. 3c: angle between PEPITA's F and W_totᵀ
+        hooks.append(lambda epoch, model, rule: {"feedback_angle": feedback_angle(model, rule.F)})
+    if "alignment_score" in names:
+        hooks.append(alignment_score_hook(spec, data))
+    unknown = set(names) - {"weight_alignment", "gradient_alignment", "pair_similarity", "update_norm",
+                            "feedback_angle", "alignment_score"}
     if unknown:
         raise ValueError(f"unknown per-epoch metrics {sorted(unknown)}")
     return hooks
+
+
+def alignment_score_hook(spec: dict, data: TrainingData):
+    """Boopathy & Fiete's alignment score (Eqs. 9–13) of every hidden weight layer, and its baseline with the
+    entries of W_t − W_0 randomly permuted (Fig. 8). Needs ``rule: {name: bp, linearised_companion: true}``."""
+    rule_spec = spec["rule"]
+    if not (rule_spec.get("name") == "bp" and rule_spec.get("linearised_companion")):
+        raise ValueError("the alignment_score metric needs rule {name: bp, linearised_companion: true}")
+    n_probes = int(spec.get("alignment_probes", 100))
+    probe_seed = int(spec.get("alignment_probe_seed", 99))  # App. F: "the random seed is set to 99"
+    shapes: list[tuple[int, ...]] = []
+
+    def hook(epoch, model, rule):
+        weights = [w for w, _ in model.weight_layers()]
+        initial = [w for w, _ in rule.initial.weight_layers()]
+        if not shapes:
+            with torch.no_grad():
+                trace = rule.initial.trace(data.x_train[:2])
+            shapes.extend(tuple(h.shape[2:]) for h in trace.inputs)
+        gen = torch.Generator().manual_seed(probe_seed)
+        out = {}
+        for layer in range(len(weights) - 1):  # the hidden layers (Tables 3–5: "intermediate layers")
+            delta = (weights[layer] - initial[layer]).detach()
+            star = rule.companion_change(layer)
+            score = alignment_score(model, layer, delta, star, shapes[layer], n_probes, gen)
+            flat = delta.reshape(delta.shape[0], -1)
+            perm = torch.stack([row[torch.randperm(row.numel(), generator=gen).to(row.device)] for row in flat])
+            baseline = alignment_score(model, layer, perm.reshape(delta.shape), star, shapes[layer], n_probes, gen)
+            out[f"alignment_layer{layer + 1}"] = score
+            out[f"alignment_baseline_layer{layer + 1}"] = baseline
+        return out
+
+    return hook
 
 
 def run_experiment(spec: dict, prepared: str | Path | None = None, *, out: str | Path | None = None,
@@ -223,6 +265,7 @@ def run_experiment(spec: dict, prepared: str | Path | None = None, *, out: str |
     loss = make_loss(spec.get("loss", "cross_entropy"))
     opt = spec.get("optimizer", {})
     config = TrainConfig(epochs=int(spec["epochs"]), batch_size=int(spec["batch_size"]), lr=float(opt["lr"]),
+                         optimizer=opt.get("kind", "sgd"),
                          momentum=float(opt.get("momentum", 0.0)), weight_decay=float(opt.get("weight_decay", 0.0)),
                          lr_milestones=list(opt.get("lr_milestones", [])), lr_gamma=float(opt.get("lr_gamma", 0.1)),
                          drop_last=bool(spec.get("drop_last", False)),

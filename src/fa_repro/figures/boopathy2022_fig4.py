@@ -1,0 +1,39 @@
+"""Boopathy & Fiete 2022, Fig. 4 and Tables 6–7: best test accuracy (over epochs and the learning-rate grid) vs
+network width for every rule, with the paper's values."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..paper_values import BOOPATHY2022_ACCURACY
+from ._boopathy import best_over_lr, best_per_run, style, width_axis
+from ._training import unavailable_note
+
+INPUTS = ()  # every rule × width × lr run
+
+
+def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
+    runs = best_per_run(pd.concat(inputs.values(), ignore_index=True), ["dataset", "method", "width", "lr"])
+    out = best_over_lr(runs, ["dataset", "method", "width"])
+    out["paper_test_acc"] = [BOOPATHY2022_ACCURACY.get((d, m, int(w)), float("nan")) / 100
+                             for d, m, w in zip(out.dataset, out.method, out.width)]
+    gap = out[out.method == "normal"].set_index(["dataset", "width"]).test_acc
+    out["gap_to_normal"] = [gap.get((d, w), float("nan")) - a for d, w, a in zip(out.dataset, out.width, out.test_acc)]
+    return out
+
+
+def draw(df: pd.DataFrame, params: dict):
+    from ..plotting import subplots
+
+    datasets = list(df.dataset.unique())
+    fig, axes = subplots(1, len(datasets), figsize=(4.6 * len(datasets), 3.6), layout="constrained", squeeze=False)
+    for ax, dataset in zip(axes[0], datasets):
+        sub = df[df.dataset == dataset]
+        for method, g in sub.groupby("method"):
+            ax.errorbar(g.width, 100 * g.test_acc, 100 * g.test_acc_std, capsize=2, ms=3, **style(method))
+        width_axis(ax, sub.width.unique())
+        ax.set_ylabel("best test accuracy (%)")
+        ax.set_title(dataset)
+        ax.legend(fontsize=6)
+    note = unavailable_note(params)
+    fig.suptitle("Accuracy vs width (Fig. 4, Tables 6–7)" + (f"\n{note}" if note else ""))
+    return fig

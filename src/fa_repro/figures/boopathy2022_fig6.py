@@ -1,0 +1,35 @@
+"""Boopathy & Fiete 2022, Fig. 6 and Table 9: best test accuracy vs training-set size (Small CIFAR-10) for every
+rule at the narrowest and widest scale (Table 9: all scales), with the paper's values."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..paper_values import BOOPATHY2022_SMALL_DATA
+from ._boopathy import best_over_lr, best_per_run, style
+
+INPUTS = ()  # the small-data runs
+
+
+def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
+    runs = best_per_run(pd.concat(inputs.values(), ignore_index=True), ["method", "width", "n_train", "lr"])
+    out = best_over_lr(runs, ["method", "width", "n_train"])
+    out["paper_test_acc"] = [BOOPATHY2022_SMALL_DATA.get((m, int(w), int(n)), float("nan")) / 100
+                             for m, w, n in zip(out.method, out.width, out.n_train)]
+    return out
+
+
+def draw(df: pd.DataFrame, params: dict):
+    from ..plotting import subplots
+
+    fig, ax = subplots(figsize=(5.0, 3.7), layout="constrained")
+    widths = sorted(df.width.unique())
+    for (method, width), g in df[df.width.isin([widths[0], widths[-1]])].groupby(["method", "width"]):
+        st = style(method)
+        ax.plot(g.n_train, 100 * g.test_acc, ls="-" if width == widths[-1] else "--", ms=3,
+                **{**st, "label": f"{st['label']} ×{width}"})
+    ax.set_xscale("log")
+    ax.set_xlabel("training-set size (images)")
+    ax.set_ylabel("best test accuracy (%)")
+    ax.set_title("Small CIFAR-10 (Fig. 6); solid: widest, dashed: narrowest")
+    ax.legend(fontsize=5.5, ncol=2)
+    return fig

@@ -1,0 +1,32 @@
+"""Srinivasan et al. 2024, Fig. 2a: test accuracy over epochs of "vanilla" PEPITA (no momentum) and its
+adaptive-feedback approximation AFA (Eq. 11), MNIST, one hidden layer of ReLU units."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ._training import run_average, stacked
+
+INPUTS = ()  # the mnist h1 pepita_vanilla and pepita_afa experiments
+LABELS = {"vanilla": "PEPITA", "afa": "AFA (Eq. 11)"}
+
+
+def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
+    df = stacked(inputs)
+    df["method"] = df["variant"].map({"vanilla": "pepita", "afa": "afa"})
+    return run_average(df[df.epoch > 0], ["method", "epoch"], {"test_acc": "test_acc"})
+
+
+def draw(df: pd.DataFrame, params: dict):
+    from ..plotting import subplots
+
+    fig, ax = subplots(figsize=(4.2, 3.3), layout="constrained")
+    for method, marker in (("pepita", "o"), ("afa", "x")):
+        sub = df[df.method == method]
+        ax.errorbar(sub.epoch, 100 * sub.test_acc, 100 * sub.test_acc_std, marker=marker, ms=4, lw=1, capsize=2,
+                    label={"pepita": "PEPITA", "afa": "AFA (Eq. 11)"}[method],
+                    color={"pepita": "tab:blue", "afa": "tab:purple"}[method])
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title("PEPITA and its AFA approximation (MNIST, 1 hidden layer)")
+    ax.legend(loc="lower right")
+    return fig

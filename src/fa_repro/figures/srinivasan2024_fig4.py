@@ -1,0 +1,28 @@
+"""Srinivasan et al. 2024, App. Fig. 4: test curves of PEPITA-time-local (App. A, Algorithm 2) and of the
+time-local scheme with F = 0 (only the last layer learns usefully), CIFAR-10, one hidden layer."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ._training import band, run_average, stacked
+
+INPUTS = ()  # the pepita time_local and time_local_f0 experiments
+LABELS = {"time_local": ("PEPITA-time-local", "tab:blue"), "time_local_f0": ("time-local, F = 0", "tab:gray")}
+
+
+def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
+    return run_average(stacked(inputs), ["variant", "epoch"], {"test_acc": "test_acc"})
+
+
+def draw(df: pd.DataFrame, params: dict):
+    from ..plotting import subplots
+
+    fig, ax = subplots(figsize=(4.4, 3.3), layout="constrained")
+    for variant, (label, colour) in LABELS.items():
+        sub = df[df.variant == variant]
+        band(ax, sub.epoch, 100 * sub.test_acc, 100 * sub.test_acc_std, label=label, color=colour)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title("PEPITA-time-local vs F = 0 (CIFAR-10, mean ± std)")
+    ax.legend(loc="lower right")
+    return fig
