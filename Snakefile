@@ -9,6 +9,7 @@ from fa_repro.config import resolve  # noqa: E402
 from fa_repro.provenance import module_files  # noqa: E402
 
 configfile: "config.yaml"
+report: "workflow/report/workflow.rst"  # snakemake --report report.html (figures, tables, claims; README)
 
 SCHEMA = "workflow/schemas/config.schema.yaml"
 CFG = resolve(config, SCHEMA)  # validated before any job runs; scale overlay applied
@@ -26,6 +27,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/training.smk"
 include: "workflow/rules/teacher_student.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/claims.smk"
 
 
 rule all:
@@ -34,3 +36,5 @@ rule all:
         [f"results/figures/{fig}.csv" for fig in FIGURES],
         [f"{folder}/{tab}.{ext}" for tab in TABLES for folder, ext in (("figures", "md"), ("figures", "csv"),
                                                                        ("results/figures", "csv"))],
+        "results/claims.csv",
+        "figures/claims.md",

@@ -89,6 +89,27 @@ def test_every_leaf_is_built(workdir):
             assert (workdir / path).stat().st_size > 0, path
 
 
+def test_claims_registry_is_evaluated_on_the_built_leaves(workdir):
+    claims = pd.read_csv(workdir / "results/claims.csv")
+    assert len(claims) >= 16 and set(claims.paper) == {"refinetti2021", "chu2024", "srinivasan2024", "boopathy2022"}
+    assert (claims.groupby("paper").size() >= 4).all()
+    assert set(claims.status) <= {"pass", "fail", "not built"}
+    built = claims[claims.status != "not built"]
+    assert len(built) >= 16 and built.our_value.str.len().gt(0).all()
+    md = (workdir / "figures/claims.md").read_text()
+    assert all(f"| {c} |" in md for c in claims.claim)
+
+
+def test_html_report_contains_every_leaf_and_the_claims(workdir):
+    cmd = SNAKEMAKE + ["--report", "report.html", "--configfile", "config.yaml", "offline-test-data.yaml",
+                       "--config", "scale=ci"]
+    run_snakemake(cmd, workdir)
+    html = (workdir / "report.html").read_text(errors="replace")
+    for leaf in ALL_FIGURES + TABLES:
+        assert leaf in html, leaf
+    assert "Claims" in html and "claims.csv" in html
+
+
 def test_timing_figure_has_one_row_per_method_and_width(workdir):
     df = pd.read_csv(workdir / "results/figures/boopathy2022_fig7.csv")
     assert set(df.method) == {"normal", "align_ada", "align_zero"} and (df.seconds_per_epoch > 0).all()
@@ -144,6 +165,7 @@ def test_changing_an_ode_parameter_reruns_only_the_ode_stages(workdir):
             ("ts_ode", "refinetti2021_fig3"), ("ts_ode", "refinetti2021_fig10"), ("ts_ode", "srinivasan2024_fig2"),
             ("figure", "refinetti2021_fig3a"), ("figure", "refinetti2021_fig10"),
             ("figure", "srinivasan2024_fig2b"), ("figure", "srinivasan2024_fig2c"), ("figure", "srinivasan2024_fig7"),
+            ("claims", ""),  # Fig. 3a and 2b data feed claims R1, R2, S1
         }
     finally:
         path.write_text(original)
@@ -154,7 +176,8 @@ def test_editing_a_package_module_reruns_the_stages_that_import_it(workdir):
     original = _edit(path, "\n# a cosmetic edit\n")
     try:
         assert planned_jobs(workdir) == {("figure", f) for f in
-                                         ("refinetti2021_fig3b", "srinivasan2024_fig2c", "srinivasan2024_fig7")}
+                                         ("refinetti2021_fig3b", "srinivasan2024_fig2c", "srinivasan2024_fig7")} | {
+            ("claims", "")}
     finally:
         path.write_text(original)
         _snakemake(workdir)
@@ -162,7 +185,7 @@ def test_editing_a_package_module_reruns_the_stages_that_import_it(workdir):
     original = _edit(path, "\n# a cosmetic edit\n")
     try:
         jobs = planned_jobs(workdir)
-        stages = {j for j in jobs if j[0] != "figure"}
+        stages = {j for j in jobs if j[0] not in ("figure", "claims")}
         assert stages == {(rule, exp) for rule in ("ts_simulate", "ts_ode") for exp in
                           ("refinetti2021_fig2", "refinetti2021_fig3", "refinetti2021_fig4",
                            "refinetti2021_fig10", "srinivasan2024_fig2")} - {
@@ -176,7 +199,7 @@ def test_editing_the_training_figure_helpers_reruns_only_those_figures(workdir):
     original = _edit(path, "\n# a cosmetic edit\n")
     try:
         jobs = planned_jobs(workdir)
-        assert jobs <= {("figure", f) for f in TRAINING_FIGURES} | {("table", t) for t in TABLES}
+        assert jobs <= {("figure", f) for f in TRAINING_FIGURES} | {("table", t) for t in TABLES} | {("claims", "")}
         assert {("figure", "refinetti2021_fig5"), ("figure", "chu2024_fig1"), ("table", "srinivasan2024_table1"),
                 ("figure", "boopathy2022_fig1")} <= jobs
         assert ("figure", "boopathy2022_fig7") not in jobs  # does not import the helpers

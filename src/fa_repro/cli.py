@@ -112,6 +112,25 @@ def table(args) -> None:
     _write_csv(display, args.display)
 
 
+def claims(args) -> None:
+    """Evaluate the claims registry on the built leaves' data."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from fa_repro.claims import evaluate, render
+
+    tables = {}
+    for item in args.input:
+        name, _, path = item.partition("=")
+        tables[name] = pd.read_csv(path)
+    params = json.loads(args.params)
+    result = evaluate(tables, params.get("scale", ""), params.get("missing", {}))
+    _write_csv(result, args.csv)
+    Path(args.md).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.md).write_text(render(result))
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m fa_repro.cli", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -173,6 +192,13 @@ def main(argv=None) -> None:
     p.add_argument("--md", required=True, help="the rendered table (figures/<id>.md)")
     p.add_argument("--display", required=True, help="the rendered table as CSV (figures/<id>.csv)")
     p.set_defaults(func=table)
+
+    p = sub.add_parser("claims", help="check the papers' claims on the built leaves")
+    p.add_argument("--input", action="append", default=[], help="LEAF=PATH of a leaf's data")
+    p.add_argument("--params", default="{}")
+    p.add_argument("--csv", required=True)
+    p.add_argument("--md", required=True)
+    p.set_defaults(func=claims)
 
     args = parser.parse_args(argv)
     args.func(args)

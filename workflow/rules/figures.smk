@@ -61,6 +61,24 @@ for _leaf, _missing in sorted(LEAF_MISSING.items()):
           file=sys.stderr)
 
 
+def caption(leaf):
+    """The report caption of a leaf: paper, figure, what it shows, scale and parameters, claims it supports."""
+    from fa_repro.claims import CLAIMS
+    from fa_repro.figures.catalogue import LEAVES, PAPERS
+
+    paper = leaf.split("_")[0]
+    number, what = LEAVES.get(leaf, ("", leaf))
+    claims = ", ".join(f"{c.id} ({c.statement})" for c in CLAIMS if c.figure == leaf) or "none registered"
+    inputs = FIGURES.get(leaf) or TABLES.get(leaf) or {}
+    missing = LEAF_MISSING.get(leaf)
+    text = (f"**{PAPERS.get(paper, paper)}, {number}.** {what}. Scale ``{CFG['scale']}``; figure parameters "
+            f"``{figure_params(leaf)}``; built from {len(inputs)} result table(s) "
+            f"(each carries the config and seeds that produced it). Claims: {claims}.")
+    if missing:
+        text += " Not included: " + "; ".join(f"{d} ({r})" for d, r in missing.items()) + "."
+    return text
+
+
 def figure_params(fig):
     params = {"scale": CFG["scale"], **CFG["figures"].get(fig, {})}
     if fig in LEAF_MISSING:
@@ -71,7 +89,8 @@ def figure_params(fig):
 rule figure:
     output:
         pdf="figures/{figure}.pdf",
-        png="figures/{figure}.png",
+        png=report("figures/{figure}.png", caption="../report/figure.rst", category="Figures",
+                   subcategory="{figure}"),
         csv="results/figures/{figure}.csv",
     input:
         unpack(lambda w: FIGURES[w.figure]),
@@ -79,6 +98,7 @@ rule figure:
     params:
         inputs=lambda w, input: " ".join(f"--input {name}={input[name]}" for name in FIGURES[w.figure]),
         figure=lambda w: figure_params(w.figure),
+        caption=lambda w: caption(w.figure),
     wildcard_constraints:
         figure="|".join(FIGURES),
     log:
@@ -91,7 +111,8 @@ rule figure:
 rule table:
     output:
         md="figures/{table}.md",
-        display="figures/{table}.csv",
+        display=report("figures/{table}.csv", caption="../report/figure.rst", category="Tables",
+                       subcategory="{table}"),
         csv="results/figures/{table}.csv",
     input:
         unpack(lambda w: TABLES[w.table]),
@@ -99,6 +120,7 @@ rule table:
     params:
         inputs=lambda w, input: " ".join(f"--input {name}={input[name]}" for name in TABLES[w.table]),
         table=lambda w: figure_params(w.table),
+        caption=lambda w: caption(w.table),
     wildcard_constraints:
         table="|".join(TABLES) or "no-table",
     log:

@@ -51,5 +51,5 @@ def draw(df: pd.DataFrame, params: dict):
         ax.set_title(f"{dataset}, {activation} ({int(sub.epoch.max())} epochs); dotted: permuted ΔW")
         ax.legend(fontsize=6, loc="best")
     note = unavailable_note(params)
-    fig.suptitle("Input–weight alignment grows with width (Fig. 1, Tables 3–5)" + (f"\n{note}" if note else ""))
+    fig.suptitle("Input–weight alignment vs width (Fig. 1, Tables 3–5; the paper: it grows with width)" + (f"\n{note}" if note else ""))
     return fig

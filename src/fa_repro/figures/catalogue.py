@@ -1,0 +1,51 @@
+"""What every leaf shows: the paper, its figure or table, and a one-line description (report captions)."""
+
+from __future__ import annotations
+
+PAPERS = {
+    "refinetti2021": "Refinetti, d'Ascoli, Ohana & Goldt 2021, Align, then memorise",
+    "chu2024": "Chu & Bacho 2024, Why do feedback alignment algorithms align?",
+    "srinivasan2024": "Srinivasan et al. 2024, Forward learning with top-down feedback (PEPITA)",
+    "boopathy2022": "Boopathy & Fiete 2022, How to train your wide neural network without backprop",
+}
+
+LEAVES = {  # leaf id -> (figure or table of the paper, what it shows)
+    'refinetti2021_fig2': ('Fig. 2', 'eg(t) of BP/DFA, erf/ReLU students; K = M (BP, DFA) and K = 4M (DFA)'),
+    'refinetti2021_fig3a': ('Fig. 3a', 'the plateau: one BP and one DFA simulation against the ODEs of App. A (Eq. 27)'),
+    'refinetti2021_fig3b': ('Fig. 3b', 'align, then memorise: cos(W2, F1) and eg vs t, with the 2-D vectors W2, F1, W̃2 and its degenerate images'),
+    'refinetti2021_fig4': ('Fig. 4', 'ReLU K = 3, M = 2: learning curves grouped by the number of positive entries of F1'),
+    'refinetti2021_fig4_plearn': ('Fig. 4 (inset)', 'P(perfect recovery) vs K, simulations against the prediction (and the printed Eq. 8, see docs/deviations.md)'),
+    'refinetti2021_fig10': ('Fig. 10', 'zero initial weights: F1 random vs F1 ⟂ W̃2, simulation and ODE'),
+    'srinivasan2024_fig2b': ('Fig. 2b', 'PEPITA and AFA simulations against the AFA ODE theory (App. E)'),
+    'srinivasan2024_fig2c': ('Fig. 2c', 'cosine of W2 with W̃2, with the closest degenerate solution and with the adaptive feedback f = W1F/D'),
+    'srinivasan2024_fig7': ('Fig. 7', '‖f‖ vs t, simulations and theory'),
+    'refinetti2021_fig5': ('Fig. 5', "degeneracy breaking: training accuracy and cosine similarity of paired networks' weights (same feedback, different inits), BP vs DFA, MNIST/CIFAR-10, tanh/ReLU"),
+    'refinetti2021_fig6': ('Fig. 6', 'global weight and gradient alignment (Eq. 18) of the DFA runs vs epoch'),
+    'refinetti2021_fig7': ('Fig. 7', 'layerwise WA and GA (Eq. 19), ReLU, CIFAR-10, 10 % label corruption'),
+    'refinetti2021_fig8': ('Fig. 8', 'final WA and GA vs α, β of the correlated-target regression task (Eq. 20)'),
+    'refinetti2021_fig9': ('Fig. 9', 'label corruption vs alignment: training error, WA, GA and paired-weight similarity per corruption level (with App. Fig. 11)'),
+    'refinetti2021_fig12': ('Fig. 12', 'WA dynamics for every α, β, ReLU and tanh'),
+    'chu2024_fig1': ('Fig. 1', 'FA vs initial weight scale: test accuracy per epoch and at the end, weight and gradient alignment'),
+    'chu2024_fig2': ('Fig. 2', 'norm of the first FA update per layer vs initial weight scale'),
+    'chu2024_fig3': ('Fig. 3', 'BP perturbed to a set gradient alignment vs last-layer training, after one epoch and after 5 updates, with FA at its measured alignment'),
+    'chu2024_fig4': ('Fig. 4', 'FA from random, sign-aligned and feedback-equal initial weights: GA, WA, accuracy'),
+    'chu2024_fig5': ('Fig. 5', 'FA and BP in lock step, weights swapped halfway: weight alignment between the nets and accuracies'),
+    'srinivasan2024_fig2a': ('Fig. 2a', 'test accuracy per epoch of PEPITA (no momentum) and its AFA approximation (Eq. 11), MNIST'),
+    'srinivasan2024_fig3a': ('Fig. 3a', "PEPITA's final accuracy vs 1–3 hidden layers: He normal, He uniform, PEPITA-Hebbian (CIFAR-10)"),
+    'srinivasan2024_fig3b': ('Fig. 3b', 'PEPITA test curves with and without weight decay, 1–3 hidden layers (CIFAR-10)'),
+    'srinivasan2024_fig3c': ('Fig. 3c', 'angle between F and W_totᵀ over training without / with weight mirroring and pre-mirroring, per dataset and depth (with App. Figs. 9–10)'),
+    'srinivasan2024_table1': ('Table 1', "Tables 1–2: BP, FA, DRTP, PEPITA (+WD, +Norm, +WM) test accuracy, ours beside the paper's (figures/srinivasan2024_table1.md)"),
+    'srinivasan2024_table3': ('Table 3', "Table 3: slowness of the test curves, ours beside the paper's"),
+    'srinivasan2024_fig4': ('Fig. 4', 'PEPITA-time-local vs time-local with F = 0 (CIFAR-10)'),
+    'srinivasan2024_fig8': ('Fig. 8', '1–5 hidden layers with activation normalisation, per dataset'),
+    'boopathy2022_fig1': ('Fig. 1', 'alignment score (Eqs. 9–13) per hidden layer vs width, with the rank correlation per layer and Tables 3–5 beside (CIFAR-10 ReLU/tanh, KMNIST)'),
+    'boopathy2022_fig3': ('Fig. 3', 'best test accuracy vs learning rate, every rule, narrow and wide networks'),
+    'boopathy2022_fig4': ('Fig. 4', 'best test accuracy vs width, every rule (Tables 6–7 beside)'),
+    'boopathy2022_fig6': ('Fig. 6', 'best test accuracy vs training-set size, Small CIFAR-10 (Table 9 beside)'),
+    'boopathy2022_fig7': ('Fig. 7', 'seconds per training epoch vs width: Normal, Align-ada, Align-zero'),
+    'boopathy2022_fig8': ('Fig. 8', 'alignment score over training with the permuted-weights baseline'),
+    'boopathy2022_fig9': ('Fig. 9', 'RNN Add task: train and test loss vs hidden size (Table 8 beside)'),
+    'boopathy2022_table1': ('Table 1', 'Align-prop vs the other rules at the widest scales'),
+    'boopathy2022_table2': ('Table 2', 'accuracy over seeds at ×256, mean ± std'),
+    'boopathy2022_table10': ('Table 10', 'standard parameterisation trained with Adam'),
+}

@@ -1,0 +1,32 @@
+# The claims registry (src/fa_repro/claims.py) checked on the data of every built leaf: results/claims.csv and
+# figures/claims.md. Reruns whenever a leaf it reads changes; a claim whose leaf is not built says why.
+
+from fa_repro.claims import CLAIMS
+
+CLAIM_LEAVES = sorted({c.figure for c in CLAIMS if c.figure in FIGURES or c.figure in TABLES})
+
+
+def claims_params():
+    missing = {}
+    for c in CLAIMS:
+        if c.figure not in CLAIM_LEAVES:
+            why = LEAF_MISSING.get(c.figure)
+            missing[c.figure] = ("needs " + ", ".join(f"{d} ({r})" for d, r in why.items())) if why else "leaf not built"
+    return json.dumps({"scale": CFG["scale"], "missing": missing}, sort_keys=True)
+
+
+rule claims:
+    output:
+        csv=report("results/claims.csv", caption="../report/claims.rst", category="Claims"),
+        md="figures/claims.md",
+    input:
+        **{leaf: f"results/figures/{leaf}.csv" for leaf in CLAIM_LEAVES},
+        code=code("fa_repro.claims"),
+    params:
+        inputs=" ".join(f"--input {leaf}=results/figures/{leaf}.csv" for leaf in CLAIM_LEAVES),
+        claims=claims_params(),
+    log:
+        "logs/claims.log",
+    shell:
+        "{PY} -m fa_repro.cli claims {params.inputs} --params {params.claims:q} --csv {output.csv} --md {output.md} "
+        "2> {log}"
