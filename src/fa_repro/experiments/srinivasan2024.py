@@ -92,7 +92,7 @@ class Grid:
                  "init": self.c["init"], "bias": False, "dropout": self.c["dropout"]}
         rule = {"name": "pepita", "variant": "time_local", "feedback": self.c["feedback"],
                 "feedback_scale": 0.0 if variant == "time_local_f0" else b["feedback_scale"]}
-        optimizer = {"lr": b["lr"], "momentum": self.c["momentum"], "weight_decay": b["weight_decay"],
+        optimizer = {"lr": b["lr"], "momentum": b["momentum"], "weight_decay": b["weight_decay"],
                      "lr_milestones": list(b["lr_milestones"]), "lr_gamma": self.c["lr_gamma"]}
         name = f"srinivasan2024_{b['dataset']}_h{b['n_hidden']}_pepita_{variant}"
         self._put(name, b["dataset"], b["n_hidden"], "pepita", variant, model, rule, optimizer, b["epochs"], {})
