@@ -69,18 +69,24 @@ def train(args) -> None:
         sys.exit(f"error: {err}")
 
 
+def _read_inputs(items: list[str]) -> dict:
+    """``NAME=PATH`` arguments → {NAME: the table at PATH}."""
+    import pandas as pd
+
+    inputs = {}
+    for item in items:
+        name, _, path = item.partition("=")
+        inputs[name] = pd.read_csv(path)
+    return inputs
+
+
 def figure(args) -> None:
     import importlib
-
-    import pandas as pd
 
     from fa_repro.plotting import save_figure
 
     module = importlib.import_module(f"fa_repro.figures.{args.figure}")
-    inputs = {}
-    for item in args.input:
-        name, _, path = item.partition("=")
-        inputs[name] = pd.read_csv(path)
+    inputs = _read_inputs(args.input)
     missing = set(module.INPUTS) - set(inputs)
     if missing:
         sys.exit(f"figure {args.figure} needs inputs {sorted(missing)}")
@@ -95,15 +101,10 @@ def figure(args) -> None:
 def table(args) -> None:
     """A table leaf: tidy data (``--csv``), and its rendering as Markdown (``--md``) and as a CSV (``--display``)."""
     import importlib
-    import pandas as pd
 
     module = importlib.import_module(f"fa_repro.figures.{args.table}")
-    inputs = {}
-    for item in args.input:
-        name, _, path = item.partition("=")
-        inputs[name] = pd.read_csv(path)
     params = json.loads(args.params)
-    data = module.table(inputs, params)
+    data = module.table(_read_inputs(args.input), params)
     data.insert(0, "scale", params.get("scale", ""))
     _write_csv(data, args.csv)
     markdown, display = module.render(data, params)
@@ -114,16 +115,9 @@ def table(args) -> None:
 
 def claims(args) -> None:
     """Evaluate the claims registry on the built leaves' data."""
-    from pathlib import Path
-
-    import pandas as pd
-
     from fa_repro.claims import evaluate, render
 
-    tables = {}
-    for item in args.input:
-        name, _, path = item.partition("=")
-        tables[name] = pd.read_csv(path)
+    tables = _read_inputs(args.input)
     params = json.loads(args.params)
     result = evaluate(tables, params.get("scale", ""), params.get("missing", {}))
     _write_csv(result, args.csv)

@@ -8,6 +8,7 @@ import math
 import pandas as pd
 
 from ..paper_values import SRINIVASAN2024_ACCURACY
+from ._markdown import markdown_table, ours_beside_paper
 from ._training import final_epoch, stacked, unavailable_note
 
 INPUTS = ()  # every table experiment (config: experiments.srinivasan2024.tables)
@@ -52,24 +53,15 @@ def render(df: pd.DataFrame, params: dict) -> tuple[str, pd.DataFrame]:
         sub = df[df.n_hidden == n_hidden].copy()
         if n_hidden > 1:  # Table 2 has one "PEPITA + WM" row: wm or wd_wm by dataset (table2_mirroring_variant)
             sub.loc[sub.variant.isin(["wm", "wd_wm"]), "variant"] = "table2_wm"
-        header = ["rule"] + [f"{d} {w}" for d in DATASETS for w in ("ours", "paper")]
-        lines += ["", f"## {n_hidden} hidden layer{'s' if n_hidden > 1 else ''}", "",
-                  "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         keys = sorted({(m, v) for m, v in zip(sub.method, sub.variant)}, key=lambda k: (order[k[0]], vorder.get(k[1], 99)))
+        rows = []
         for method, variant in keys:
-            label = METHOD_LABELS[method] + VARIANT_LABELS.get(variant, f" ({variant})")
-            cells = [label]
-            row = {"n_hidden": n_hidden, "rule": label}
+            row = {"rule": METHOD_LABELS[method] + VARIANT_LABELS.get(variant, f" ({variant})")}
             for dataset in DATASETS:
                 hit = sub[(sub.method == method) & (sub.variant == variant) & (sub.dataset == dataset)]
-                pm, ps = paper_value(method, variant, dataset, int(n_hidden))
-                if len(hit):
-                    ours = f"{100 * hit['mean'].iloc[0]:.2f} ± {100 * hit['std'].iloc[0]:.2f}"
-                else:
-                    ours = "unavailable" if dataset in missing else "—"
-                paper = "—" if math.isnan(pm) else f"{pm:.2f} ± {ps:.2f}"
-                cells += [ours, paper]
-                row[f"{dataset}_ours"], row[f"{dataset}_paper"] = ours, paper
-            lines.append("| " + " | ".join(cells) + " |")
-            display.append(row)
+                ours_beside_paper(row, dataset, hit, paper_value(method, variant, dataset, int(n_hidden)), missing,
+                                  digits=2, scale=100)
+            rows.append(row)
+        lines += ["", f"## {n_hidden} hidden layer{'s' if n_hidden > 1 else ''}", "", markdown_table(pd.DataFrame(rows))]
+        display += [{"n_hidden": n_hidden, **row} for row in rows]
     return "\n".join(lines) + "\n", pd.DataFrame(display)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..metrics.learning_curves import slowness
 from ..paper_values import SRINIVASAN2024_SLOWNESS
+from ._markdown import markdown_table, ours_beside_paper
 from ._training import stacked, unavailable_note
 
 INPUTS = ()  # 1-hidden-layer bp/fa/drtp/pepita plain, pepita wm and wm_prem
@@ -40,25 +41,19 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 
 def render(df: pd.DataFrame, params: dict) -> tuple[str, pd.DataFrame]:
     missing = params.get("unavailable", {})
-    header = ["rule"] + [f"{d} {w}" for d in DATASETS for w in ("ours", "paper")]
     lines = ["# Srinivasan et al. 2024 — Table 3: slowness (epochs to half the plateau; smaller is faster)", "",
              f"Scale `{params.get('scale', '')}`: fit over epochs 1–{int(df.fit_epochs.max()) if len(df) else '?'}; "
              "paper: first 60 of 100 epochs, full datasets.", ""]
     note = unavailable_note(params)
     if note:
         lines += [f"Not built: {note}.", ""]
-    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    display = []
+    rows = []
     for (method, variant), label in LABELS.items():
-        cells, row = [label], {"rule": label}
+        row = {"rule": label}
         for dataset in DATASETS:
             hit = df[(df.rule == method) & (df.variant == variant) & (df.dataset == dataset)]
-            pm, ps = SRINIVASAN2024_SLOWNESS.get((method, variant, dataset), (math.nan, math.nan))
-            ours = (f"{hit['mean'].iloc[0]:.3f} ± {hit['std'].iloc[0]:.3f}" if len(hit)
-                    else "unavailable" if dataset in missing else "—")
-            paper = "—" if math.isnan(pm) else f"{pm:.3f} ± {ps:.3f}"
-            cells += [ours, paper]
-            row[f"{dataset}_ours"], row[f"{dataset}_paper"] = ours, paper
-        lines.append("| " + " | ".join(cells) + " |")
-        display.append(row)
-    return "\n".join(lines) + "\n", pd.DataFrame(display)
+            paper = SRINIVASAN2024_SLOWNESS.get((method, variant, dataset), (math.nan, math.nan))
+            ours_beside_paper(row, dataset, hit, paper, missing, digits=3)
+        rows.append(row)
+    display = pd.DataFrame(rows)
+    return "\n".join(lines + [markdown_table(display)]) + "\n", display
