@@ -159,3 +159,21 @@ class _Response(io.BytesIO):
         super().__init__(data)
         self.url = url
         self.length = len(data)
+
+
+def write_imagenet(root, n_classes=1000, train_per_class=1, val_per_class=1, seed=0):
+    """An ImageNet copy in ILSVRC-2012's ImageFolder layout, ``root/{train,val}/n<8 digits>/*.JPEG``: JPEGs of
+    varied sizes (the real images are not square either), each class a different mean colour."""
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    for split, per_class in (("train", train_per_class), ("val", val_per_class)):
+        for c in range(n_classes):
+            d = root / split / f"n{1440764 + c:08d}"
+            d.mkdir(parents=True, exist_ok=True)
+            colour = rng.integers(0, 256, 3)
+            for i in range(per_class):
+                h, w = rng.integers(24, 56, 2)
+                img = np.clip(colour + rng.normal(0, 40, (h, w, 3)), 0, 255).astype(np.uint8)
+                Image.fromarray(img).save(d / f"n{1440764 + c:08d}_{i}.JPEG", quality=85)
+    return root

@@ -1,10 +1,52 @@
-"""Helpers of the end-to-end tests: a scratch copy of the repository and the jobs a dry run plans."""
+"""Helpers of the end-to-end tests: a scratch copy of the repository with its offline test datasets, the
+ci-scale Snakemake command and the jobs a dry run plans."""
 from __future__ import annotations
 
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
+
+import yaml
+from fake_datasets import cifar_arrays, mnist_arrays, write_imagefolder, write_imagenet, write_mnist_raw
+
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+# the datasets of the ci build: small files in torchvision's MNIST layout and a CIFAR-10 ImageFolder
+OFFLINE_CONFIG = "offline-test-data.yaml"
+
+
+def ci_command(*targets: str, profile: str = "workflow/profiles/default") -> list[str]:
+    """Snakemake at ci scale on the test's datasets; ``targets`` may carry further options."""
+    cores = ["--cores", "2"] if profile.endswith("default") else []
+    return [SNAKEMAKE, *targets, "--profile", profile, *cores, "--config", "scale=ci",
+            "--configfile", "config.yaml", OFFLINE_CONFIG]
+
+
+def learnable(arrays):
+    """Noise images with a bright class-dependent bar, so that the tiny networks have something to learn."""
+    for split in ("train", "test"):
+        for img, label in zip(arrays[f"{split}_images"], arrays[f"{split}_labels"]):
+            img //= 3
+            img[..., 2 * label:2 * label + 5, 3:9] = 255
+    return arrays
+
+
+def ci_copy(repo_root: Path, dst: Path) -> Path:
+    """A copy of the repository at ``dst`` with the ci build's datasets written beside it (the same files for
+    every copy: they are drawn from fixed seeds)."""
+    copy_repository(repo_root, dst)
+    data = dst.parent / "datasets"
+    write_mnist_raw(data, learnable(mnist_arrays(n_train=300, n_test=100, seed=11)))
+    write_imagefolder(data / "cifar10", learnable(cifar_arrays(n_train=300, n_test=100, seed=12)))
+    write_imagenet(data / "imagenet", seed=13)
+    (dst / OFFLINE_CONFIG).write_text(yaml.safe_dump({"data": {"sources": {
+        "mnist": {"kind": "torchvision", "root": str(data)},
+        "cifar10": {"kind": "imagefolder", "root": str(data / "cifar10")},
+        "imagenet": {"kind": "imagefolder", "root": str(data / "imagenet"), "test_dir": "val", "user_supplied": True},
+        "kmnist": {"kind": "unavailable", "reason": "not written by the test"},
+        "cifar100": {"kind": "unavailable", "reason": "not written by the test"}}}}))
+    return dst
 
 
 def copy_repository(repo_root: Path, dst: Path) -> Path:

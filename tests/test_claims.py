@@ -1,5 +1,7 @@
 """The claims registry reports what the data say: pass, fail (never hidden) or not built."""
+import numpy as np
 import pandas as pd
+import pytest
 
 from fa_repro.claims import CLAIMS, evaluate, render
 
@@ -23,3 +25,14 @@ def test_rendered_claims_keep_failures_and_escape_table_pipes():
     md = render(evaluate({"refinetti2021_fig5": _fig5(0.02, 0.01)}, "ci"))
     assert "❌ fail" in md and "1 fail" in md
     assert all(line.count(" | ") == 6 for line in md.splitlines() if line.startswith("| R1 "))
+
+
+def test_rank_correlation_is_spearmans_rho():
+    from scipy.stats import spearmanr
+
+    from fa_repro.claims import rank_correlation
+
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 5, 40), rng.normal(size=40)  # with ties
+    assert rank_correlation(x, y) == pytest.approx(spearmanr(x, y).statistic, abs=1e-12)
+    assert rank_correlation([1, 2, 3, 4], [10, 20, 25, 100]) == pytest.approx(1.0)

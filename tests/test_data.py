@@ -191,3 +191,43 @@ def test_add_task_follows_eq_59():
         exp = 0.5 + (0.5 * xs[:, t - 2] if t >= 2 else 0) - (0.25 * xs[:, t - 5] if t >= 5 else 0)
         np.testing.assert_allclose(ys[:, t], exp)
     assert 0.45 < xs.mean() < 0.55
+
+
+def test_imagenet_is_indexed_and_streamed_with_the_papers_augmentation(tmp_path):
+    from fake_datasets import write_imagenet
+
+    from fa_repro.training.streaming import streamed_data
+
+    root = write_imagenet(tmp_path / "imagenet", seed=3)
+    meta = prepare("imagenet", {"kind": "imagefolder", "root": str(root), "test_dir": "val"}, tmp_path / "in.pt")
+    assert meta["kind"] == "index" and meta["n_classes"] == 1000 and meta["n_train"] == meta["n_test"] == 1000
+    index = load_prepared(tmp_path / "in.pt", expect="imagenet")
+    # labels follow the sorted class folders (ILSVRC-2012's wnid order)
+    assert index["train_paths"][7].startswith(f"train/n{1440764 + 7:08d}/") and int(index["train_labels"][7]) == 7
+    d = {"image_size": 24, "steps_per_epoch": 2, "n_test": 10, "n_probe": 6, "target_offset": 0.0}
+    data, shape, n_out = streamed_data(index, d, n_seeds=2, device=torch.device("cpu"), workers=1)
+    assert shape == (3, 24, 24) and n_out == 1000 and data.x_test.shape == (10, 3, 24, 24)
+    assert data.batches_per_epoch(4, False) == 2 and data.n_train == 1000
+    gens = [torch.Generator().manual_seed(s) for s in (0, 1)]
+    batches = list(data.epoch_batches(1, gens, 4, 2))
+    assert len(batches) == 2
+    x, y, labels = batches[0]
+    assert x.shape == (2, 4, 3, 24, 24) and y.shape == (2, 4, 1000) and labels.shape == (2, 4)
+    assert torch.equal(x[0], x[1]) and torch.equal(y[0].argmax(-1), labels[0])
+    # normalised channels: the fake images' colours spread around ImageNet's channel means
+    assert -3 < float(x.mean()) < 3 and float(x.std()) > 0.1
+    again = list(data.epoch_batches(1, [torch.Generator().manual_seed(s) for s in (0, 1)], 4, 2))
+    assert all(torch.equal(a[0], b[0]) for a, b in zip(batches, again))  # seeded crops, flips and order
+
+
+def test_missing_or_undownloadable_imagenet_says_how_to_supply_it(tmp_path):
+    from fa_repro.config import user_supplied_missing
+
+    with pytest.raises(DatasetError, match="image-net.org"):
+        prepare("imagenet", {"kind": "imagefolder", "root": str(tmp_path / "none"), "test_dir": "val"},
+                tmp_path / "in.pt")
+    with pytest.raises(DatasetError, match="cannot be downloaded"):
+        prepare("imagenet", {"kind": "download"}, tmp_path / "in.pt", download_root=tmp_path)
+    missing = user_supplied_missing({"imagenet": {"kind": "imagefolder", "root": str(tmp_path / "none"),
+                                                  "user_supplied": True}, "mnist": {"kind": "download"}})
+    assert list(missing) == ["imagenet"] and "train/<wnid>" in missing["imagenet"]

@@ -89,3 +89,13 @@ def test_only_what_changed_reruns(workdir):
         assert planned(workdir) == {("train", "tiny_mnist")}
     finally:
         cfg.write_text(original)
+
+
+@pytest.mark.parametrize("visible, gpus", [("", 0), ("0,1", 1)])
+def test_local_training_jobs_ask_for_a_gpu_only_where_there_is_one(workdir, monkeypatch, visible, gpus):
+    """The default local profile: a training job asks for one GPU where the machine has any (and the `gpu`
+    resource, one per GPU, bounds how many run at once), for none on a machine without."""
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
+    out = run(workdir, "--dry-run", "--forceall", "--config", "scale=paper")
+    requests = [line for line in out.splitlines() if line.strip().startswith("resources:") and "gpu=" in line]
+    assert len(requests) == 2 and all(f"gpu={gpus}," in line for line in requests)

@@ -98,6 +98,23 @@ def test_dfa_two_layer_with_output_weights_transposed_is_bp():
     assert_same(grads_of(model, rule, x, y, loss, (6,)), bp_grads(model, x, y, loss, (6,)))
 
 
+def test_spatially_shared_dfa_is_dfa_with_the_feedback_repeated_over_positions():
+    """Boopathy App. F (ImageNet): one feedback matrix per channel, the same at every spatial location; as a
+    full-size DFA whose B has that matrix at every position (channel-major C·H·W unit order)."""
+    model = BoopathyCNN(3, 4, [2, 1], 5, n_seeds=2, generator=gen(2)).double()
+    x = torch.rand(6, 3, 8, 8, generator=gen(4))
+    y = torch.nn.functional.one_hot(torch.arange(6) % 5, 5).double()
+    loss = MeanSquaredError()
+    shared = make_rule({"name": "dfa", "spatially_shared": True, "feedback": "normal"})
+    shared.bind(model, gen(5), (3, 8, 8))
+    full = make_rule({"name": "dfa", "feedback": "normal"})
+    full.bind(model, gen(6), (3, 8, 8))
+    assert [tuple(b.shape) for b in shared.B] == [(2, 4, 5), (2, 4, 5)]
+    positions = [16, 16]  # 8×8 input, stride 2 then 1: 4×4 positions in both hidden layers
+    full.B = [b.repeat_interleave(n, dim=1) for b, n in zip(shared.B, positions)]
+    assert_same(grads_of(model, shared, x, y, loss, None), grads_of(model, full, x, y, loss, None))
+
+
 def test_dfa_and_drtp_match_a_handwritten_reference():
     model = mlp((6, 5, 4, 3), seeds=1, activation_name="tanh")
     x, y = batch(seeds=1)

@@ -64,7 +64,7 @@ def train(args) -> None:
     torch.set_num_threads(max(1, args.threads))
     try:
         run_experiment(json.loads(args.spec), args.data, out=args.out, checkpoint=args.checkpoint,
-                       progress=not args.no_progress, name=args.name)
+                       progress=not args.no_progress, name=args.name, workers=args.threads)
     except DatasetError as err:
         sys.exit(f"error: {err}")
 

@@ -8,6 +8,7 @@ stops the run with the key's path in the message.
 from __future__ import annotations
 
 import copy
+import functools
 from pathlib import Path
 
 import jsonschema
@@ -37,9 +38,23 @@ def _overlay(base: dict, override: dict, where: list) -> dict:
     return out
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: 10× faster
+
+
+@functools.lru_cache(maxsize=4)
+def _schema(path: str, mtime_ns: int) -> dict:
+    return yaml.load(Path(path).read_text(), Loader=_YAML_LOADER)
+
+
+def load_schema(schema_path: str | Path) -> dict:
+    """The JSON schema, read once per process (every cluster job parses the Snakefile again)."""
+    path = Path(schema_path)
+    return _schema(str(path.resolve()), path.stat().st_mtime_ns)
+
+
 def validate(config: dict, schema_path: str | Path) -> None:
     """Validate ``config`` against the JSON schema; raise :class:`ConfigError` naming the key's path."""
-    schema = yaml.safe_load(Path(schema_path).read_text())
+    schema = load_schema(schema_path)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
@@ -62,14 +77,14 @@ def resolve(config: dict, schema_path: str | Path) -> dict:
 
 def load(path: str | Path, schema_path: str | Path, **overrides) -> dict:
     """Read ``config.yaml``, apply top-level overrides (as ``snakemake --config``) and resolve it."""
-    config = yaml.safe_load(Path(path).read_text())
+    config = yaml.load(Path(path).read_text(), Loader=_YAML_LOADER)
     config.update(overrides)
     return resolve(config, schema_path)
 
 
 def validate_training_specs(specs: dict[str, dict], schema_path: str | Path) -> None:
     """Validate generated training experiments against the schema's ``training_experiment`` definition."""
-    schema = yaml.safe_load(Path(schema_path).read_text())
+    schema = load_schema(schema_path)
     sub = {"$defs": schema["$defs"], "type": "object",
            "additionalProperties": {"$ref": "#/$defs/training_experiment"}}
     validator = jsonschema.Draft202012Validator(sub)
@@ -77,3 +92,23 @@ def validate_training_specs(specs: dict[str, dict], schema_path: str | Path) -> 
     if errors:
         lines = [f"  - generated experiment {_path(e.absolute_path)}: {e.message}" for e in errors]
         raise ConfigError("invalid generated training experiments (check the experiments block):\n" + "\n".join(lines))
+
+
+IMAGENET_HOW_TO = (
+    "ImageNet cannot be downloaded automatically: get ILSVRC-2012 from https://image-net.org (a free account), "
+    "extract it as DIR/train/<wnid>/*.JPEG and DIR/val/<wnid>/*.JPEG (1000 class folders each; the validation "
+    "images sorted into class folders) and set data.sources.imagenet: {{kind: imagefolder, root: DIR, "
+    "test_dir: val, user_supplied: true}} (default DIR: {default})"
+)
+
+
+def user_supplied_missing(sources: dict[str, dict]) -> dict[str, str]:
+    """{dataset: why} for user-supplied copies (``user_supplied: true``) whose folder does not exist: the leaves
+    that need them are reported as not built, with how to supply the data."""
+    missing = {}
+    for name, source in sources.items():
+        if source.get("user_supplied") and not Path(source.get("root", "")).is_dir():
+            how = IMAGENET_HOW_TO.format(default=source.get("root")) if name == "imagenet" else \
+                f"put a copy there or set data.sources.{name}"
+            missing[name] = f"user-supplied copy not found at {source.get('root')}; {how}"
+    return missing

@@ -27,6 +27,9 @@ rule claims:
         claims=claims_params(),
     log:
         "logs/claims.log",
+    resources:
+        mem_mb=CFG["compute"]["figures"]["mem_mb"],
+        runtime=CFG["compute"]["figures"]["runtime_min"],
     shell:
         "{PY} -m fa_repro.cli claims {params.inputs} --params {params.claims:q} --csv {output.csv} --md {output.md} "
         "2> {log}"

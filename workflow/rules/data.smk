@@ -46,11 +46,12 @@ rule prepare_dataset:
         source=lambda w: json.dumps(DATA_SOURCES[w.dataset], sort_keys=True),
         download_root=f"{DATA_ROOT}/torchvision",
     wildcard_constraints:
-        dataset="mnist|kmnist|cifar10|cifar100",
+        dataset="mnist|kmnist|cifar10|cifar100|imagenet",
     log:
         "logs/data/{dataset}.prepare.log",
     resources:
-        runtime=30,
+        mem_mb=CFG["compute"]["data"]["mem_mb"],
+        runtime=CFG["compute"]["data"]["runtime_min"],
     shell:
         "{PY} -m fa_repro.cli prepare-data {wildcards.dataset} --source {params.source:q} "
         "--download-root {params.download_root} --out {output} 2> {log}"

@@ -6,6 +6,8 @@ def ts(experiment, kind):
     return f"results/teacher_student/{experiment}/{'simulation' if kind == 'sim' else 'ode'}.csv"
 
 
+from fa_repro.config import user_supplied_missing
+
 # figure id -> {input name: result table}
 FIGURES = {
     "refinetti2021_fig2": {"sim": ts("refinetti2021_fig2", "sim")},
@@ -43,6 +45,7 @@ FIGURES.update({
 # leaves of the grids that list their inputs (fa_repro.experiments.<paper>.figure_experiments); experiments on a
 # dataset whose source is `unavailable` are left out and the leaf says which datasets it could not include
 UNAVAILABLE = {d: s.get("reason", "unavailable") for d, s in DATA_SOURCES.items() if s["kind"] == "unavailable"}
+UNAVAILABLE.update(user_supplied_missing(DATA_SOURCES))  # e.g. ImageNet while no copy is at its root
 TABLE_IDS = ("srinivasan2024_table1", "srinivasan2024_table3", "boopathy2022_table1", "boopathy2022_table2",
              "boopathy2022_table10")
 LEAF_MISSING = {}  # leaf -> {dataset: reason}
@@ -103,6 +106,9 @@ rule figure:
         figure="|".join(FIGURES),
     log:
         "logs/figures/{figure}.log",
+    resources:
+        mem_mb=CFG["compute"]["figures"]["mem_mb"],
+        runtime=CFG["compute"]["figures"]["runtime_min"],
     shell:
         "{PY} -m fa_repro.cli figure {wildcards.figure} {params.inputs} --params {params.figure:q} "
         "--csv {output.csv} --pdf {output.pdf} --png {output.png} 2> {log}"
@@ -125,6 +131,9 @@ rule table:
         table="|".join(TABLES) or "no-table",
     log:
         "logs/figures/{table}.log",
+    resources:
+        mem_mb=CFG["compute"]["figures"]["mem_mb"],
+        runtime=CFG["compute"]["figures"]["runtime_min"],
     shell:
         "{PY} -m fa_repro.cli table {wildcards.table} {params.inputs} --params {params.table:q} "
         "--csv {output.csv} --md {output.md} --display {output.display} 2> {log}"

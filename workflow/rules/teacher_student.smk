@@ -20,7 +20,8 @@ rule ts_simulate:
         "logs/teacher_student/{experiment}/simulation.log",
     threads: lambda w: parallel_shards(w.experiment, CFG["teacher_student"][w.experiment])
     resources:
-        runtime=60,
+        mem_mb=CFG["compute"]["teacher_student"]["mem_mb"],
+        runtime=CFG["compute"]["teacher_student"]["runtime_min"],
     shell:
         "{PY} -m fa_repro.cli ts-simulate {wildcards.experiment} --params {params.experiment:q} "
         "--backend {params.backend} --workers {threads} --out {output} 2> {log}"
@@ -39,6 +40,9 @@ rule ts_ode:
         experiment="|".join(TS_EXPERIMENTS),
     log:
         "logs/teacher_student/{experiment}/ode.log",
+    resources:
+        mem_mb=CFG["compute"]["teacher_student"]["mem_mb"],
+        runtime=CFG["compute"]["teacher_student"]["runtime_min"],
     shell:
         "{PY} -m fa_repro.cli ts-ode {wildcards.experiment} --params {params.experiment:q} "
         "--rtol {params.rtol} --atol {params.atol} --out {output} 2> {log}"

@@ -4,8 +4,7 @@
 
 from fa_repro.config import validate_training_specs
 from fa_repro.experiments import figure_experiments, training_specs
-from fa_repro.models import model_module
-from fa_repro.rules import rule_module
+from fa_repro.registry import model_module, rule_module
 
 # hand-written experiments (config.yaml: training) and the papers' grids (config.yaml: experiments)
 TRAINING = {**CFG["training"], **training_specs(CFG["experiments"])}
@@ -37,10 +36,11 @@ rule train:
         experiment="|".join(TRAINING) or "no-training-experiment",
     log:
         "logs/training/{experiment}.log",
-    threads: 1
+    threads: CFG["compute"]["training"]["cpus"]
     resources:
-        runtime=lambda w: 60 if CFG["scale"] != "paper" else 24 * 60,
-        gpu=lambda w: 1 if CFG["scale"] == "paper" else 0,
+        gpu=training_gpus,
+        mem_mb=CFG["compute"]["training"]["mem_mb"],
+        runtime=CFG["compute"]["training"]["runtime_min"],
     shell:
         "{PY} -m fa_repro.cli train --spec {params.spec:q} {params.data} --name {wildcards.experiment} "
         "--checkpoint {params.checkpoint} --threads {threads} --out {output} 2> {log}"

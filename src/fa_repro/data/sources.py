@@ -7,10 +7,14 @@ Three kinds of source (``config.yaml: data.sources.<dataset>.kind``):
   internet is);
 * ``torchvision``: an existing copy in torchvision's on-disk layout under ``root`` (read with
   ``download=False``; CIFAR archives are still checksum-verified by torchvision);
-* ``imagefolder``: ``root/{train,test}/<class>/<image>`` as in ``../shared/datasets/cifar10-jpeg``.
+* ``imagefolder``: ``root/{train,test}/<class>/<image>`` as in ``../shared/datasets/cifar10-jpeg``
+  (``test_dir`` names the test folder, e.g. ``val`` for ImageNet).
 
 Whatever the source, :func:`prepare` writes one file with uint8 images ``(n, C, H, W)`` and int64 labels for
-both splits; :func:`load_prepared` reads it back.
+both splits; :func:`load_prepared` reads it back. ImageNet (images of every size, 1.3 M of them) is indexed
+instead: the prepared file lists each split's image paths and labels, and training decodes and augments the
+images as it goes (:mod:`fa_repro.training.streaming`). ImageNet cannot be downloaded by the pipeline: its
+source is a user-supplied ImageFolder copy (:func:`user_supplied_missing`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from fa_repro.config import IMAGENET_HOW_TO
 
 FORMAT_VERSION = 1
 
@@ -58,6 +64,8 @@ DATASETS: dict[str, DatasetSpec] = {
         10_000,
     ),
     "cifar100": DatasetSpec("cifar100", "CIFAR100", 100, 3, 32, None, 50_000, 10_000),
+    # ILSVRC-2012 (Boopathy & Fiete Fig. 5): images of every size, indexed rather than decoded (size 0)
+    "imagenet": DatasetSpec("imagenet", "ImageNet", 1000, 3, 0, None, 1_281_167, 50_000),
 }
 
 HOW_TO_SUPPLY = (
@@ -89,6 +97,8 @@ def download(name: str, root: str | Path) -> list[str]:
 
     Returns the files now under ``root`` that belong to the dataset, for the download record.
     """
+    if spec(name).size == 0:
+        raise DatasetError(f"dataset {name!r}: " + IMAGENET_HOW_TO.format(default="resources/data/imagenet"))
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     try:
@@ -120,25 +130,44 @@ def _read_torchvision(name: str, root: Path) -> dict[str, torch.Tensor]:
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".pgm"}
 
 
-def _read_imagefolder(name: str, root: Path, show_progress: bool = True) -> dict[str, torch.Tensor]:
+def _imagefolder_files(name: str, root: Path, split: str, folder: str) -> list[tuple[Path, int]]:
+    """(image, label) of one split of an ImageFolder copy; the class folders must be the dataset's classes."""
+    ds = spec(name)
+    split_dir = root / folder
+    if not split_dir.is_dir():
+        raise _fail(name, split_dir, f"no {folder}/ folder of class sub-folders for the {split} split")
+    folders = sorted(p.name for p in split_dir.iterdir() if p.is_dir())
+    expected = list(ds.classes) if ds.classes is not None else folders
+    if sorted(expected) != folders or len(folders) != ds.n_classes:
+        raise _fail(
+            name, split_dir, f"class folders {folders[:12]}… do not match the {ds.n_classes} classes {expected[:12]}…"
+        )
+    files: list[tuple[Path, int]] = []
+    for label, cls in enumerate(expected):
+        files += [(p, label) for p in sorted((split_dir / cls).iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES]
+    if not files:
+        raise _fail(name, split_dir, "no images in the class folders")
+    return files
+
+
+def _index_imagefolder(name: str, root: Path, test_dir: str) -> dict:
+    """Image paths (relative to ``root``) and labels of both splits, for datasets decoded during training."""
+    out = {}
+    for split, folder in (("train", "train"), ("test", test_dir)):
+        files = _imagefolder_files(name, root, split, folder)
+        out[f"{split}_paths"] = [str(p.relative_to(root)) for p, _ in files]
+        out[f"{split}_labels"] = torch.tensor([label for _, label in files], dtype=torch.int64)
+    return out
+
+
+def _read_imagefolder(name: str, root: Path, show_progress: bool = True, test_dir: str = "test") -> dict[str, torch.Tensor]:
     from PIL import Image
     from tqdm import tqdm
 
     ds = spec(name)
     out = {}
-    for split in ("train", "test"):
-        split_dir = root / split
-        if not split_dir.is_dir():
-            raise _fail(name, split_dir, f"no {split}/ folder of class sub-folders")
-        folders = sorted(p.name for p in split_dir.iterdir() if p.is_dir())
-        expected = list(ds.classes) if ds.classes is not None else folders
-        if sorted(expected) != folders or len(folders) != ds.n_classes:
-            raise _fail(
-                name, split_dir, f"class folders {folders[:12]}… do not match the {ds.n_classes} classes {expected[:12]}…"
-            )
-        files: list[tuple[Path, int]] = []
-        for label, cls in enumerate(expected):
-            files += [(p, label) for p in sorted((split_dir / cls).iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES]
+    for split, folder in (("train", "train"), ("test", test_dir)):
+        files = _imagefolder_files(name, root, split, folder)
         mode = "L" if ds.channels == 1 else "RGB"
         images = np.empty((len(files), ds.size, ds.size, ds.channels), dtype=np.uint8)
         labels = np.empty(len(files), dtype=np.int64)
@@ -167,6 +196,9 @@ def prepare(name: str, source: dict, out: str | Path, *, download_root: str | Pa
     """
     ds = spec(name)
     kind = source.get("kind", "download")
+    if ds.size == 0 and kind != "imagefolder":
+        raise DatasetError(f"dataset {name!r}: source kind {kind!r} is not possible. "
+                           + IMAGENET_HOW_TO.format(default="resources/data/imagenet"))
     if kind == "download":
         if download_root is None:
             raise DatasetError(f"dataset {name!r}: kind 'download' needs the download root")
@@ -175,9 +207,11 @@ def prepare(name: str, source: dict, out: str | Path, *, download_root: str | Pa
     elif kind == "torchvision":
         root = Path(source["root"])
         tensors = _read_torchvision(name, root)
+    elif kind == "imagefolder" and ds.size == 0:  # ImageNet: an index of the images, decoded when training
+        return _write_index(name, Path(source["root"]), source.get("test_dir", "test"), out)
     elif kind == "imagefolder":
         root = Path(source["root"])
-        tensors = _read_imagefolder(name, root)
+        tensors = _read_imagefolder(name, root, test_dir=source.get("test_dir", "test"))
     elif kind == "unavailable":
         raise _fail(name, "data.sources", f"marked unavailable here: {source.get('reason', 'no reason given')}")
     else:
@@ -197,10 +231,32 @@ def prepare(name: str, source: dict, out: str | Path, *, download_root: str | Pa
         "n_test": len(tensors["test_labels"]),
         "train_images_sha256": hashlib.sha256(tensors["train_images"].numpy().tobytes()).hexdigest(),
     }
+    return _save_prepared(meta, tensors, out)
+
+
+def _write_index(name: str, root: Path, test_dir: str, out: str | Path) -> dict:
+    if not root.is_dir():
+        raise DatasetError(f"dataset {name!r}: no copy at {root}. " + IMAGENET_HOW_TO.format(default=root))
+    index = _index_imagefolder(name, root, test_dir)
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "dataset": name,
+        "kind": "index",
+        "source": {"kind": "imagefolder", "root": str(root.resolve()), "test_dir": test_dir},
+        "n_classes": spec(name).n_classes,
+        "n_train": len(index["train_paths"]),
+        "n_test": len(index["test_paths"]),
+        "train_paths_sha256": hashlib.sha256("\n".join(index["train_paths"]).encode()).hexdigest(),
+    }
+    return _save_prepared(meta, index, out)
+
+
+def _save_prepared(meta: dict, content: dict, out: str | Path) -> dict:
+    """Write a prepared file atomically (a killed job never leaves a truncated one); return its meta."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(out.suffix + ".tmp")
-    torch.save({"meta": meta, **tensors}, tmp)
+    torch.save({"meta": meta, **content}, tmp)
     tmp.replace(out)
     return meta
 

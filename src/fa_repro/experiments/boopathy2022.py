@@ -11,7 +11,9 @@ training set minus a held-out split that serves as the test set; the best test a
 * ``seeds`` (Table 2): 5 seeds at ×256 for every lr of the grid;
 * ``small_data`` (Fig. 6, Table 9): training subsets of 45 … 45 000 images;
 * ``standard`` (Table 10): standard parameterisation with Adam, 150 epochs, 1 epoch, 1 epoch at a small lr;
-* ``rnn`` (Fig. 9, Table 8): the Add task (Eq. 59) with the RNN of Eqs. 60–61, hidden sizes 8 … 4096.
+* ``rnn`` (Fig. 9, Table 8): the Add task (Eq. 59) with the RNN of Eqs. 60–61, hidden sizes 8 … 4096;
+* ``imagenet`` (Fig. 5): the 7-layer CNN of App. F on ILSVRC-12 (user-supplied), streamed with the paper's
+  augmentation; the training loss every ``steps_per_record`` steps.
 """
 
 from __future__ import annotations
@@ -92,6 +94,25 @@ class Grid:
         self._put(name, spec)
         return name
 
+    def imagenet(self, method: str) -> str:
+        i = self.b["imagenet"]
+        rule = self._rule(method)
+        if method == "dfa":
+            rule["spatially_shared"] = i["dfa_spatially_shared"]
+        records = -(-i["steps"] // i["steps_per_record"])  # one loop "epoch" per record
+        spec = {
+            "data": {"dataset": "imagenet", "image_size": i["image_size"], "steps_per_epoch": i["steps_per_record"],
+                     "n_test": i["n_test"], "target_offset": i["target_offset"]},
+            "model": {"kind": "cnn", "width": i["width"], "strides": list(i["strides"]), "activation": "relu"},
+            "rule": rule, "loss": "mse", "optimizer": {"lr": i["lr"]},
+            "epochs": records, "max_steps": i["steps"], "batch_size": i["batch_size"], "seeds": [0],
+            "eval_batch_size": min(i["n_test"], i["batch_size"]), "checkpoint_every": i["checkpoint_every"], "record_every": 1,
+            "metrics": [], "tags": {"dataset": "imagenet", "method": method, "width": i["width"]},
+        }
+        name = f"boopathy2022_imagenet_{method}_w{i['width']}"
+        self._put(name, spec)
+        return name
+
     def _put(self, name, spec):
         if name in self.specs and self.specs[name] != spec:
             raise AssertionError(f"two different specs named {name}")
@@ -146,6 +167,8 @@ def _grid(block: dict) -> Grid:
                 for lr in setting["lrs"]:
                     g.use(g.cnn(st["dataset"], method, width, lr, epochs=setting["epochs"], parameterisation="standard",
                                 optimizer="adam", setting=setting["name"]), "boopathy2022_table10")
+    for method in block["imagenet"]["methods"]:  # Fig. 5
+        g.use(g.imagenet(method), "boopathy2022_fig5")
     rn = block["rnn"]  # Fig. 9, Table 8
     for method in rn["methods"]:
         for width in rn["widths"]:

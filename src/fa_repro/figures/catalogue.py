@@ -41,6 +41,7 @@ LEAVES = {  # leaf id -> (figure or table of the paper, what it shows)
     'boopathy2022_fig1': ('Fig. 1', 'alignment score (Eqs. 9–13) per hidden layer vs width, with the rank correlation per layer and Tables 3–5 beside (CIFAR-10 ReLU/tanh, KMNIST)'),
     'boopathy2022_fig3': ('Fig. 3', 'best test accuracy vs learning rate, every rule, narrow and wide networks'),
     'boopathy2022_fig4': ('Fig. 4', 'best test accuracy vs width, every rule (Tables 6–7 beside)'),
+    'boopathy2022_fig5': ('Fig. 5', 'ImageNet training loss vs step: Normal, Align-ada, Align-zero, FA, DFA (user-supplied ImageNet)'),
     'boopathy2022_fig6': ('Fig. 6', 'best test accuracy vs training-set size, Small CIFAR-10 (Table 9 beside)'),
     'boopathy2022_fig7': ('Fig. 7', 'seconds per training epoch vs width: Normal, Align-ada, Align-zero'),
     'boopathy2022_fig8': ('Fig. 8', 'alignment score over training with the permuted-weights baseline'),

@@ -8,9 +8,8 @@ import importlib
 
 from fa_repro.models.base import Model, Trace, activation
 from fa_repro.models.losses import LOSSES, CrossEntropy, MeanSquaredError, make_loss
+from fa_repro.registry import MODEL_MODULES, model_module
 
-MODEL_MODULES = {"mlp": ("fa_repro.models.mlp", "MLP"), "cnn": ("fa_repro.models.cnn", "BoopathyCNN"),
-                 "rnn": ("fa_repro.models.rnn", "BoopathyRNN")}
 _CLASSES = {cls: module for module, cls in MODEL_MODULES.values()}
 
 
@@ -18,12 +17,6 @@ def __getattr__(name):  # MLP, BoopathyCNN, BoopathyRNN on demand
     if name in _CLASSES:
         return getattr(importlib.import_module(_CLASSES[name]), name)
     raise AttributeError(name)
-
-
-def model_module(kind: str) -> str:
-    if kind not in MODEL_MODULES:
-        raise ValueError(f"unknown model kind {kind!r} (mlp | cnn | rnn)")
-    return MODEL_MODULES[kind][0]
 
 
 def make_model(spec: dict, *, input_shape: tuple[int, ...], n_out: int, n_seeds: int, generator) -> Model:

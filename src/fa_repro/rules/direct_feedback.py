@@ -20,8 +20,12 @@ from fa_repro.rules.base import (
 class DirectFeedback(LearningRule):
     model_kinds = ("MLP", "BoopathyCNN")
 
-    def __init__(self, feedback: str = "uniform", feedback_scale: float = 1.0, fan_scaling: str = "none"):
+    def __init__(self, feedback: str = "uniform", feedback_scale: float = 1.0, fan_scaling: str = "none",
+                 spatially_shared: bool = False):
         self.feedback, self.feedback_scale, self.fan_scaling = feedback, feedback_scale, fan_scaling
+        # Boopathy & Fiete App. F (ImageNet): one feedback matrix per channel, the same at every spatial
+        # location of a convolutional layer (B_l: channels × outputs instead of units × outputs)
+        self.spatially_shared = spatially_shared
 
     def signal(self, error: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -31,8 +35,8 @@ class DirectFeedback(LearningRule):
         with torch.no_grad():
             probe = model.trace(torch.zeros(model.n_seeds, 2, *input_shape, device=model.weight_layers()[0][0].device))
         self.B = []
-        for h in probe.hidden_post:  # B_l: (S, units of h_l, n_out)
-            n_units = h[0, 0].numel()
+        for h in probe.hidden_post:  # B_l: (S, units of h_l, n_out); (S, channels, n_out) when shared
+            n_units = h.shape[2] if self.spatially_shared and h.dim() > 3 else h[0, 0].numel()
             scale = self.feedback_scale * fan_scale(self.fan_scaling, n_units)
             self.B.append(random_feedback((model.n_seeds, n_units, model.n_out), self.feedback, scale, generator).to(h.device))
 
@@ -41,9 +45,15 @@ class DirectFeedback(LearningRule):
         target = broadcast_target(model, target, trace.output)
         e = output_error(loss, trace.output, target)
         signal = self.signal(e, target / trace.output.shape[1])
-        injected = [torch.matmul(signal, b.transpose(-1, -2)).reshape(h.shape) for b, h in zip(self.B, trace.hidden_post)]
+        injected = [self._inject(torch.matmul(signal, b.transpose(-1, -2)), h) for b, h in zip(self.B, trace.hidden_post)]
         torch.autograd.backward(trace.hidden_post + [trace.output], injected + [e])
         return StepResult(trace.output.detach(), batch_loss(loss, trace.output, target).detach())
+
+    def _inject(self, projected: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """B_l·signal in the shape of h_l: (S, B, units) reshaped, or (S, B, C) repeated over the positions."""
+        if projected.shape[-1] == h[0, 0].numel():
+            return projected.reshape(h.shape)
+        return projected.reshape(*projected.shape, *([1] * (h.dim() - 3))).expand(h.shape)
 
     def state_tensors(self):
         return {f"B{l}": b for l, b in enumerate(self.B)}

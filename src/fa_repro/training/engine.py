@@ -41,6 +41,19 @@ class TrainingData:
     def n_train(self) -> int:
         return self.x_train.shape[0]
 
+    def batches_per_epoch(self, batch_size: int, drop_last: bool) -> int:
+        return self.n_train // batch_size if drop_last else math.ceil(self.n_train / batch_size)
+
+    def epoch_batches(self, epoch: int, generators: list[torch.Generator], batch_size: int, n_batches: int):
+        """(x, targets, labels) of each batch of an epoch, (S, B, …) per seed: each seed's own permutation of the
+        training set, drawn from its generator (labels None for regression)."""
+        device = self.x_train.device
+        order = torch.stack([torch.randperm(self.n_train, generator=g) for g in generators]).to(device)
+        for b in range(n_batches):
+            idx = order[:, b * batch_size:(b + 1) * batch_size]
+            labels = None if self.labels_train is None else _gather(self.labels_train, idx, self.per_seed_targets)
+            yield self.x_train[idx], _gather(self.y_train, idx, self.per_seed_targets), labels
+
 
 @dataclass
 class TrainConfig:
@@ -204,8 +217,7 @@ class Trainer:
         model, cfg, d = self.model, self.config, self.data
         resumed = self._resume()
         n_seeds = model.n_seeds
-        per_seed_targets = d.per_seed_targets
-        n_batches = d.n_train // cfg.batch_size if cfg.drop_last else math.ceil(d.n_train / cfg.batch_size)
+        n_batches = d.batches_per_epoch(cfg.batch_size, cfg.drop_last)
         if not resumed:
             self.rule.before_training(model, n_batches)
             # epoch 0: the initial network, on the test set and the first eval_batch_size training examples
@@ -223,22 +235,17 @@ class Trainer:
         for epoch in bar:
             started = time.perf_counter()
             model.train()
-            order = torch.stack([torch.randperm(d.n_train, generator=g) for g in self.order_generators]).to(self._device)
             loss_sum = torch.zeros(n_seeds, dtype=torch.float64, device=self._device)
             correct = torch.zeros(n_seeds, dtype=torch.float64, device=self._device)
             seen = 0
-            for b in range(n_batches):
+            for xb, yb, lb in d.epoch_batches(epoch, self.order_generators, cfg.batch_size, n_batches):
                 if cfg.max_steps is not None and self.steps >= cfg.max_steps:
                     break
-                idx = order[:, b * cfg.batch_size:(b + 1) * cfg.batch_size]
-                xb = d.x_train[idx]
-                yb = _gather(d.y_train, idx, per_seed_targets)
                 result = self.rule.step(model, xb, yb, self.loss, self.optimizer, self.dropout_generator)
-                loss_sum += result.loss.double() * idx.shape[1]
-                if d.labels_train is not None:
-                    lb = _gather(d.labels_train, idx, per_seed_targets)
+                loss_sum += result.loss.double() * xb.shape[1]
+                if lb is not None:
                     correct += (result.output.argmax(-1) == lb).sum(1).double()
-                seen += idx.shape[1]
+                seen += xb.shape[1]
                 self.steps += 1
             if self._device.type == "cuda":
                 torch.cuda.synchronize()

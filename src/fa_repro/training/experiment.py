@@ -47,17 +47,20 @@ from fa_repro.data import (
     to_unit_interval,
     training_subset,
 )
+from fa_repro.hardware import least_busy_cuda_device
 from fa_repro.metrics.alignment_score import alignment_score
 from fa_repro.metrics import cosine, feedback_angle, gradient_alignment, update_norms, weight_alignment
 from fa_repro.models import make_loss, make_model
 from fa_repro.rules import make_rule
 from fa_repro.training.engine import TrainConfig, Trainer, TrainingData, config_fingerprint
+from fa_repro.training.streaming import streamed_data
 
 
 def device_for(spec: dict) -> torch.device:
+    """``device: auto`` trains on the least busy visible GPU, or on the CPU when there is none."""
     want = spec.get("device", "auto")
     if want == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return least_busy_cuda_device() if torch.cuda.is_available() else torch.device("cpu")
     return torch.device(want)
 
 
@@ -70,12 +73,16 @@ def shared_seeds(spec: dict, seeds: list[int]) -> list[int]:
     return [seeds[i - i % 2] for i in range(len(seeds))]
 
 
-def build_data(spec: dict, prepared: str | Path | None, seeds: list[int], device) -> tuple[TrainingData, tuple, int]:
-    """Training/test tensors on ``device``, the input shape of one example and the number of outputs."""
+def build_data(spec: dict, prepared: str | Path | None, seeds: list[int], device,
+               workers: int = 1) -> tuple[TrainingData, tuple, int]:
+    """Training/test tensors on ``device``, the input shape of one example and the number of outputs. An
+    indexed dataset (ImageNet) is streamed: its images are decoded by ``workers`` processes as training goes."""
     d = spec["data"]
     if "task" in d:
         return _synthetic(d, device)
     data = load_prepared(prepared, expect=d["dataset"])
+    if data["meta"].get("kind") == "index":
+        return streamed_data(data, d, len(seeds), device, max(1, workers))
     n_classes = data["meta"]["n_classes"]
 
     def images(t):
@@ -252,13 +259,14 @@ def alignment_score_hook(spec: dict, data: TrainingData):
 
 
 def run_experiment(spec: dict, prepared: str | Path | None = None, *, out: str | Path | None = None,
-                   checkpoint: str | Path | None = None, progress: bool = True, name: str = "training") -> pd.DataFrame:
+                   checkpoint: str | Path | None = None, progress: bool = True, name: str = "training",
+                   workers: int = 1) -> pd.DataFrame:
     """Train every seed of ``spec`` (batched) and return the per-epoch metrics, one row per (epoch, seed),
     with the spec as a JSON column. With ``out``, the table is written there (CSV) and only then is the
     checkpoint removed."""
     device = device_for(spec)
     seeds = [int(s) for s in spec["seeds"]]
-    data, input_shape, n_out = build_data(spec, prepared, seeds, device)
+    data, input_shape, n_out = build_data(spec, prepared, seeds, device, workers)
     model, rule = build_model_and_rule(spec, seeds, input_shape, n_out, device)
     if "lockstep" in spec:
         return _lockstep(spec, model, rule, data, input_shape, out, progress, name)
