@@ -161,3 +161,33 @@ def test_lockstep_swap_copies_the_weights_once():
     assert before.alignment_layer1 < 1 - 1e-6
     assert at.alignment_layer1 == pytest.approx(1.0, abs=1e-6) and at.alignment_layer3 == pytest.approx(1.0, abs=1e-6)
     assert df[df.step == 8].iloc[0].alignment_layer1 < 1.0
+
+
+def test_streamed_imagenet_training_resumes_from_its_checkpoint_with_the_same_batches(tmp_path):
+    """The ImageNet path (Boopathy Fig. 5): a job stopped after 2 of 4 loop epochs and rerun from its checkpoint
+    draws the same batches and augmentations and ends with the metrics of an uninterrupted run."""
+    from fake_datasets import write_imagenet
+
+    from fa_repro.models import make_loss
+    from fa_repro.training.engine import TrainConfig, Trainer
+    from fa_repro.training.experiment import build_data, build_model_and_rule
+
+    root = write_imagenet(tmp_path / "imagenet", seed=5)
+    prepare("imagenet", {"kind": "imagefolder", "root": str(root), "test_dir": "val"}, tmp_path / "in.pt")
+    spec = {"data": {"dataset": "imagenet", "image_size": 16, "steps_per_epoch": 2, "n_test": 8, "n_probe": 8},
+            "model": {"kind": "cnn", "width": 3, "strides": [2, 1], "activation": "relu"},
+            "rule": {"name": "dfa", "spatially_shared": True, "feedback": "normal"}, "seeds": [0]}
+    device = torch.device("cpu")
+
+    def trainer(epochs, checkpoint):
+        data, shape, n_out = build_data(spec, tmp_path / "in.pt", [0], device, workers=1)
+        model, rule = build_model_and_rule(spec, [0], shape, n_out, device)
+        config = TrainConfig(epochs=epochs, batch_size=4, lr=0.05, eval_batch_size=8)
+        return Trainer(model, rule, make_loss("mse"), data, config, seeds=[0], fingerprint="same", checkpoint=checkpoint,
+                       progress=False)
+
+    straight = pd.DataFrame(trainer(4, None).run())
+    trainer(2, tmp_path / "run.ckpt").run()  # stops after epoch 2, its checkpoint left behind
+    resumed = pd.DataFrame(trainer(4, tmp_path / "run.ckpt").run())
+    assert list(resumed.epoch) == [0, 1, 2, 3, 4] and list(resumed.step) == [0, 2, 4, 6, 8]
+    pd.testing.assert_frame_equal(straight.drop(columns=["epoch_time_s"]), resumed.drop(columns=["epoch_time_s"]))
