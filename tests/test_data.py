@@ -205,18 +205,18 @@ def test_imagenet_is_indexed_and_streamed_with_the_papers_augmentation(tmp_path)
     # labels follow the sorted class folders (ILSVRC-2012's wnid order)
     assert index["train_paths"][7].startswith(f"train/n{1440764 + 7:08d}/") and int(index["train_labels"][7]) == 7
     d = {"image_size": 24, "steps_per_epoch": 2, "n_test": 10, "n_probe": 6, "target_offset": 0.0}
-    data, shape, n_out = streamed_data(index, d, n_seeds=2, device=torch.device("cpu"), workers=1)
+    data, shape, n_out = streamed_data(index, d, device=torch.device("cpu"), workers=1)
     assert shape == (3, 24, 24) and n_out == 1000 and data.x_test.shape == (10, 3, 24, 24)
     assert data.batches_per_epoch(4, False) == 2 and data.n_train == 1000
     gens = [torch.Generator().manual_seed(s) for s in (0, 1)]
-    batches = list(data.epoch_batches(1, gens, 4, 2))
+    batches = list(data.epoch_batches(gens, 4, 2))
     assert len(batches) == 2
     x, y, labels = batches[0]
     assert x.shape == (2, 4, 3, 24, 24) and y.shape == (2, 4, 1000) and labels.shape == (2, 4)
     assert torch.equal(x[0], x[1]) and torch.equal(y[0].argmax(-1), labels[0])
     # normalised channels: the fake images' colours spread around ImageNet's channel means
     assert -3 < float(x.mean()) < 3 and float(x.std()) > 0.1
-    again = list(data.epoch_batches(1, [torch.Generator().manual_seed(s) for s in (0, 1)], 4, 2))
+    again = list(data.epoch_batches([torch.Generator().manual_seed(s) for s in (0, 1)], 4, 2))
     assert all(torch.equal(a[0], b[0]) for a, b in zip(batches, again))  # seeded crops, flips and order
 
 

@@ -23,7 +23,7 @@ rule claims:
         **{leaf: f"results/figures/{leaf}.csv" for leaf in CLAIM_LEAVES},
         code=code("fa_repro.claims"),
     params:
-        inputs=" ".join(f"--input {leaf}=results/figures/{leaf}.csv" for leaf in CLAIM_LEAVES),
+        inputs=lambda w, input: " ".join(f"--input {leaf}={input[leaf]}" for leaf in CLAIM_LEAVES),
         claims=claims_params(),
     log:
         "logs/claims.log",

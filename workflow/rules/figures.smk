@@ -1,12 +1,12 @@
 # One leaf per figure: aggregate result tables into results/figures/<id>.csv and draw
 # figures/<id>.pdf and .png from that table alone (src/fa_repro/figures/<id>.py).
 
+from fa_repro.config import user_supplied_missing
+
 
 def ts(experiment, kind):
     return f"results/teacher_student/{experiment}/{'simulation' if kind == 'sim' else 'ode'}.csv"
 
-
-from fa_repro.config import user_supplied_missing
 
 # figure id -> {input name: result table}
 FIGURES = {

@@ -36,7 +36,7 @@ class DirectFeedback(LearningRule):
             probe = model.trace(torch.zeros(model.n_seeds, 2, *input_shape, device=model.weight_layers()[0][0].device))
         self.B = []
         for h in probe.hidden_post:  # B_l: (S, units of h_l, n_out); (S, channels, n_out) when shared
-            n_units = h.shape[2] if self.spatially_shared and h.dim() > 3 else h[0, 0].numel()
+            n_units = h.shape[2] if self._shared(h) else h[0, 0].numel()
             scale = self.feedback_scale * fan_scale(self.fan_scaling, n_units)
             self.B.append(random_feedback((model.n_seeds, n_units, model.n_out), self.feedback, scale, generator).to(h.device))
 
@@ -49,9 +49,13 @@ class DirectFeedback(LearningRule):
         torch.autograd.backward(trace.hidden_post + [trace.output], injected + [e])
         return StepResult(trace.output.detach(), batch_loss(loss, trace.output, target).detach())
 
+    def _shared(self, h: torch.Tensor) -> bool:
+        """Whether layer h (S, B, C, …) gets one feedback row per channel, shared over its positions."""
+        return self.spatially_shared and h.dim() > 3
+
     def _inject(self, projected: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
         """B_l·signal in the shape of h_l: (S, B, units) reshaped, or (S, B, C) repeated over the positions."""
-        if projected.shape[-1] == h[0, 0].numel():
+        if not self._shared(h):
             return projected.reshape(h.shape)
         return projected.reshape(*projected.shape, *([1] * (h.dim() - 3))).expand(h.shape)
 

@@ -44,7 +44,7 @@ class TrainingData:
     def batches_per_epoch(self, batch_size: int, drop_last: bool) -> int:
         return self.n_train // batch_size if drop_last else math.ceil(self.n_train / batch_size)
 
-    def epoch_batches(self, epoch: int, generators: list[torch.Generator], batch_size: int, n_batches: int):
+    def epoch_batches(self, generators: list[torch.Generator], batch_size: int, n_batches: int):
         """(x, targets, labels) of each batch of an epoch, (S, B, …) per seed: each seed's own permutation of the
         training set, drawn from its generator (labels None for regression)."""
         device = self.x_train.device
@@ -238,7 +238,7 @@ class Trainer:
             loss_sum = torch.zeros(n_seeds, dtype=torch.float64, device=self._device)
             correct = torch.zeros(n_seeds, dtype=torch.float64, device=self._device)
             seen = 0
-            for xb, yb, lb in d.epoch_batches(epoch, self.order_generators, cfg.batch_size, n_batches):
+            for xb, yb, lb in d.epoch_batches(self.order_generators, cfg.batch_size, n_batches):
                 if cfg.max_steps is not None and self.steps >= cfg.max_steps:
                     break
                 result = self.rule.step(model, xb, yb, self.loss, self.optimizer, self.dropout_generator)

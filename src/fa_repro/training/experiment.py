@@ -82,7 +82,7 @@ def build_data(spec: dict, prepared: str | Path | None, seeds: list[int], device
         return _synthetic(d, device)
     data = load_prepared(prepared, expect=d["dataset"])
     if data["meta"].get("kind") == "index":
-        return streamed_data(data, d, len(seeds), device, max(1, workers))
+        return streamed_data(data, d, device, max(1, workers))
     n_classes = data["meta"]["n_classes"]
 
     def images(t):

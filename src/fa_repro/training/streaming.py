@@ -85,7 +85,6 @@ class StreamedTrainingData(TrainingData):
     target_offset: float = 0.0
     steps_per_epoch: int = 1
     workers: int = 1
-    n_seeds: int = 1
     _n_train: int = field(default=0, repr=False)
 
     @property
@@ -95,9 +94,9 @@ class StreamedTrainingData(TrainingData):
     def batches_per_epoch(self, batch_size: int, drop_last: bool) -> int:
         return self.steps_per_epoch
 
-    def epoch_batches(self, epoch, generators, batch_size, n_batches):
-        """Batches shared by every seed: ``n_batches`` × ``batch_size`` images of a permutation drawn from the
-        first seed's generator; the augmentation is seeded from the same generator."""
+    def epoch_batches(self, generators, batch_size, n_batches):
+        """Batches shared by every seed (one generator per seed): ``n_batches`` × ``batch_size`` images of a
+        permutation drawn from the first seed's generator; the augmentation is seeded from the same generator."""
         device = self.x_test.device
         take = torch.randperm(self._n_train, generator=generators[0])[: n_batches * batch_size]
         seed = int(torch.randint(0, 2**62, (1,), generator=generators[0]))
@@ -108,13 +107,13 @@ class StreamedTrainingData(TrainingData):
         for x, labels in loader:
             x = x.to(device, non_blocking=True)
             labels = labels.to(device, non_blocking=True)
-            shape = (self.n_seeds, *x.shape)
+            n_seeds = len(generators)
             y = one_hot(labels, self.n_classes, self.target_offset)
-            yield (x.unsqueeze(0).expand(shape), y.unsqueeze(0).expand(self.n_seeds, *y.shape),
-                   labels.unsqueeze(0).expand(self.n_seeds, -1))
+            yield (x.unsqueeze(0).expand(n_seeds, *x.shape), y.unsqueeze(0).expand(n_seeds, *y.shape),
+                   labels.unsqueeze(0).expand(n_seeds, -1))
 
 
-def streamed_data(index: dict, d: dict, n_seeds: int, device, workers: int) -> tuple[StreamedTrainingData, tuple, int]:
+def streamed_data(index: dict, d: dict, device, workers: int) -> tuple[StreamedTrainingData, tuple, int]:
     """The training data of an indexed dataset: ``d`` is the experiment's ``data`` block (``image_size``,
     ``steps_per_epoch``, ``n_test`` validation images and ``n_probe`` training images for the metrics)."""
     meta = index["meta"]
@@ -134,6 +133,6 @@ def streamed_data(index: dict, d: dict, n_seeds: int, device, workers: int) -> t
         x_probe.to(device), one_hot(labels_probe, n_classes, offset).to(device), x_test.to(device),
         one_hot(labels_test, n_classes, offset).to(device), labels_probe.to(device), labels_test.to(device),
         train_images=train_images, n_classes=n_classes, target_offset=offset,
-        steps_per_epoch=int(d["steps_per_epoch"]), workers=workers, n_seeds=n_seeds,
+        steps_per_epoch=int(d["steps_per_epoch"]), workers=workers,
         _n_train=len(index["train_paths"]))
     return td, (3, size, size), n_classes
