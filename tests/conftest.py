@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+import torch
 
 from pipeline_helpers import ci_command, ci_copy, run_snakemake
 
@@ -24,3 +25,12 @@ def ci_build(tmp_path_factory, repo_root) -> Path:
     dst = ci_copy(repo_root, tmp_path_factory.mktemp("pipeline") / "repo")
     run_snakemake(ci_command("all"), dst)
     return dst
+
+
+@pytest.fixture
+def double_precision():
+    """Reference comparisons in float64; restored afterwards so other test modules keep float32."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)

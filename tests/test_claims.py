@@ -24,7 +24,7 @@ def test_a_claim_passes_fails_or_is_not_built_from_the_leaf_data():
 def test_rendered_claims_keep_failures_and_escape_table_pipes():
     md = render(evaluate({"refinetti2021_fig5": _fig5(0.02, 0.01)}, "ci"))
     assert "❌ fail" in md and "1 fail" in md
-    assert all(line.count(" | ") == 6 for line in md.splitlines() if line.startswith("| R1 "))
+    assert all(line.count(" | ") == 7 for line in md.splitlines() if line.startswith("| R1 "))
 
 
 def test_rank_correlation_is_spearmans_rho():

@@ -30,7 +30,7 @@ def test_refinetti_grid_sizes(repo_root, scale, count):
 def test_refinetti_paper_scale_follows_appendix_e(repo_root):
     specs = training_specs(resolved(repo_root, "paper")["experiments"])
     spec = specs["refinetti2021_degeneracy_cifar10_relu_dfa"]
-    assert spec["model"] == {"kind": "mlp", "hidden": [100, 100, 100], "activation": "relu"}
+    assert spec["model"] == {"kind": "mlp", "hidden": [100, 100, 100], "activation": "relu", "bias": False}
     assert spec["optimizer"] == {"lr": 1e-4} and spec["batch_size"] == 32 and spec["epochs"] == 1000
     assert spec["data"] == {"dataset": "cifar10", "downscale": 14, "subset": None}
     assert spec["rule"] == {"name": "dfa", "feedback": "uniform", "fan_scaling": "inv_sqrt_plus_one"}
@@ -175,8 +175,8 @@ def test_boopathy_paper_scale_follows_appendix_f(repo_root):
     align = specs["boopathy2022_cifar10_alignment_normal_tanh_w512_lr2_e100"]  # Table 5: tanh, lr 2, 100 epochs
     assert align["rule"] == {"name": "bp", "linearised_companion": True} and align["metrics"] == ["alignment_score"]
     assert align["model"] == {"kind": "cnn", "width": 512, "strides": [1, 1, 1, 2, 1, 2, 1], "activation": "tanh",
-                              "parameterisation": "ntk"}
-    assert align["data"]["holdout"] == 5000 and align["data"]["target_offset"] == 0.1 and align["loss"] == "mse"
+                              "parameterisation": "ntk", "padding": "same"}
+    assert align["data"]["holdout"] == 5000 and align["data"]["target_offset"] == 0.1 and align["loss"] == "mse_mean"
     assert align["alignment_probes"] == 100 and align["batch_size"] == 100
     assert len(figs["boopathy2022_fig1"]) == 3 * 7
     kmnist = specs["boopathy2022_kmnist_ntk_align_zero_relu_w64_lr5_e100"]

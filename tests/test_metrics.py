@@ -12,6 +12,7 @@ from fa_repro.metrics import (
     feedback_angle,
     gradient_alignment,
     slowness,
+    update_alignment,
     stacked_weight_similarity,
     update_norms,
     weight_alignment,
@@ -65,7 +66,24 @@ def test_gradient_alignment_is_one_for_bp_like_feedback_and_restores_grads():
     rule.bind(model, gen(5), (5,))
     ga = gradient_alignment(model, rule, x, y, loss)
     assert float(ga["layer1"].abs().max()) < 0.999
-    torch.testing.assert_close(ga["layer2"], torch.ones(2))  # the output layer's update is exact
+    assert set(ga) == {"layer1", "global"}  # hidden layers only: the output layer's error is e for every rule
+
+
+def test_update_alignment_is_chu_and_bachos_cosine_of_the_weight_updates():
+    model = MLP([5, 4, 3], n_seeds=2, generator=gen(1))
+    x = torch.randn(2, 8, 5, generator=gen(3))
+    y = torch.randn(2, 8, 3, generator=gen(4))
+    loss = MeanSquaredError()
+    rule = make_rule("dfa")
+    rule.bind(model, gen(5), (5,))
+    ua = update_alignment(model, rule, x, y, loss)
+    torch.testing.assert_close(ua["layer2"], torch.ones(2))  # the output layer's update is BP's
+    model.zero_grad(set_to_none=True)
+    rule.gradients(model, x, y, loss)
+    g_rule = [w.grad.clone() for w in model.weights]
+    model.zero_grad(set_to_none=True)
+    make_rule("bp").gradients(model, x, y, loss)
+    torch.testing.assert_close(ua["global"], cosine(g_rule, [w.grad for w in model.weights]))
 
 
 def test_stacked_similarity_and_update_norms():

@@ -10,14 +10,7 @@ from fa_repro.models import MLP, BoopathyCNN, BoopathyRNN, CrossEntropy, MeanSqu
 from fa_repro.rules import RULES, make_rule
 
 
-
-@pytest.fixture(autouse=True)
-def double_precision():
-    """Reference comparisons in float64; restored afterwards so other test modules keep float32."""
-    old = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield
-    torch.set_default_dtype(old)
+pytestmark = pytest.mark.usefixtures("double_precision")
 
 
 def gen(seed=0):

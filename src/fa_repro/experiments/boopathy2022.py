@@ -43,6 +43,8 @@ class Grid:
         rule = {"name": RULE_NAMES[method]}
         if method in ("fa", "dfa"):
             rule.update(self.c["feedback"][method])
+        if method == "align_ada":
+            rule["frozen_from"] = self.c["align_ada_frozen_from"]
         return rule
 
     def cnn(self, dataset: str, method: str, width: int, lr: float, *, activation: str = "relu", epochs=None,
@@ -58,8 +60,8 @@ class Grid:
             "data": {"dataset": dataset, "flatten": False, "holdout": c["holdout"], "subset": subset,
                      "test_subset": c["n_test"], "downscale": c["downscale"], "target_offset": c["target_offset"]},
             "model": {"kind": "cnn", "width": width, "strides": list(d["strides"]), "activation": activation,
-                      "parameterisation": parameterisation},
-            "rule": rule, "loss": "mse", "optimizer": {"kind": optimizer, "lr": lr},
+                      "parameterisation": parameterisation, "padding": c["padding"]},
+            "rule": rule, "loss": c["loss"], "optimizer": {"kind": optimizer, "lr": lr},
             "epochs": epochs, "batch_size": min(c["batch_size"], subset) if subset else c["batch_size"],
             "seeds": list(range(runs or c["runs"])), "eval_batch_size": c["eval_batch_size"],
             "checkpoint_every": c["checkpoint_every"], "record_every": record_every,
@@ -72,7 +74,7 @@ class Grid:
         parts = [dataset, setting, method, activation, f"w{width}", f"lr{_label(lr)}", f"e{epochs}"]
         if subset:
             parts.append(f"n{subset}")
-        if runs:
+        if runs and runs != c["runs"]:
             parts.append(f"r{runs}")
         name = "boopathy2022_" + "_".join(parts)
         self._put(name, spec)
@@ -84,7 +86,7 @@ class Grid:
             "data": {"task": "add", "n_sequences": r["n_sequences"], "n_train": r["n_train"], "length": r["length"],
                      "seed": r["data_seed"]},
             "model": {"kind": "rnn", "hidden": width, "activation": "relu"},
-            "rule": self._rule(method), "loss": "mse", "optimizer": {"lr": r["lr"]},
+            "rule": self._rule(method), "loss": self.c["loss"], "optimizer": {"lr": r["lr"]},
             "epochs": r["epochs"], "batch_size": r["batch_size"], "seeds": list(range(r["runs"])),
             "eval_batch_size": r["n_sequences"], "checkpoint_every": r["checkpoint_every"],
             "record_every": r["record_every"], "metrics": [],
@@ -103,8 +105,9 @@ class Grid:
         spec = {
             "data": {"dataset": "imagenet", "image_size": i["image_size"], "steps_per_epoch": i["steps_per_record"],
                      "n_test": i["n_test"], "target_offset": i["target_offset"]},
-            "model": {"kind": "cnn", "width": i["width"], "strides": list(i["strides"]), "activation": "relu"},
-            "rule": rule, "loss": "mse", "optimizer": {"lr": i["lr"]},
+            "model": {"kind": "cnn", "width": i["width"], "strides": list(i["strides"]), "activation": "relu",
+                      "padding": self.c["padding"]},
+            "rule": rule, "loss": self.c["loss"], "optimizer": {"lr": i["lr"]},
             "epochs": records, "max_steps": i["steps"], "batch_size": i["batch_size"], "seeds": [0],
             "eval_batch_size": min(i["n_test"], i["batch_size"]), "checkpoint_every": i["checkpoint_every"], "record_every": 1,
             "metrics": [], "tags": {"dataset": "imagenet", "method": method, "width": i["width"]},
@@ -128,8 +131,8 @@ def _grid(block: dict) -> Grid:
             continue
         for width in a["widths"]:
             g.use(g.cnn(setting["dataset"], "normal", width, setting["lr"], activation=setting["activation"],
-                        epochs=setting.get("epochs"), alignment=True, record_every=setting.get("epochs") or
-                        block["datasets"][setting["dataset"]]["epochs"]), "boopathy2022_fig1")
+                        epochs=setting.get("epochs"), alignment=True, runs=a["runs"], record_every=setting.get("epochs")
+                        or block["datasets"][setting["dataset"]]["epochs"]), "boopathy2022_fig1")
     over = a["over_training"]  # Fig. 8
     for dataset in datasets:
         g.use(g.cnn(dataset, "normal", over["width"], over["lr"], epochs=over["epochs"], alignment=True,

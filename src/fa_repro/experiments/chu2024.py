@@ -42,7 +42,7 @@ def initial_scale(c: dict, b: dict) -> dict[str, dict]:
     specs = {}
     for scale in b["scales"]:
         spec = _base(c, b["runs"], scale, b["epochs"])
-        spec.update(rule=_fa(c), metrics=["weight_alignment", "gradient_alignment"], tags={"scale": scale})
+        spec.update(rule=_fa(c), metrics=["weight_alignment", "update_alignment"], tags={"scale": scale})
         specs[f"chu2024_scale_{_label(scale)}"] = spec
     for scale in b["first_update_scales"]:
         spec = _base(c, b["first_update_runs"], scale, 1)
@@ -66,7 +66,7 @@ def perturbed(c: dict, b: dict) -> dict[str, dict]:
         add("bp", {"name": "bp"}, "bp")
         add("lastlayer", {"name": "last_layer"}, "last_layer")
         if phase == "early":  # FA's alignment is measured: its GA per hidden layer after the updates
-            add("fa", _fa(c), "fa", ["gradient_alignment"])
+            add("fa", _fa(c), "fa", ["update_alignment"])
     return specs
 
 
@@ -75,7 +75,7 @@ def aligned_start(c: dict, b: dict) -> dict[str, dict]:
     for init in b["inits"]:
         spec = _base(c, b["runs"], c["default_scale"], b["epochs"])
         spec.update(rule=_fa(c, b["feedback"]), init_from_feedback=init,
-                    metrics=["weight_alignment", "gradient_alignment"], tags={"init": init})
+                    metrics=["weight_alignment", "update_alignment"], tags={"init": init})
         specs[f"chu2024_alignedstart_{init}"] = spec
     return specs
 

@@ -44,7 +44,8 @@ def degeneracy(common: dict, block: dict) -> dict[str, dict]:
             for algorithm in block["algorithms"]:
                 spec = _run(common, block["runs"], pairs=True)
                 spec["data"] = {"dataset": dataset, "downscale": common["downscale"], "subset": block["n_train"]}
-                spec["model"] = {"kind": "mlp", "hidden": list(block["hidden"]), "activation": activation}
+                spec["model"] = {"kind": "mlp", "hidden": list(block["hidden"]), "activation": activation,
+                                 "bias": common["bias"]}
                 spec["rule"] = {"name": algorithm, **(_feedback(common) if algorithm == "dfa" else {})}
                 spec["metrics"] = ["pair_similarity"] + (["weight_alignment", "gradient_alignment"]
                                                          if algorithm == "dfa" else [])
@@ -59,7 +60,8 @@ def label_corruption(common: dict, block: dict) -> dict[str, dict]:
         spec = _run(common, block["runs"], pairs=True)
         spec["data"] = {"dataset": block["dataset"], "downscale": common["downscale"], "subset": block["n_train"],
                         "label_corruption": p, "corruption_mode": block["corruption_mode"]}
-        spec["model"] = {"kind": "mlp", "hidden": list(block["hidden"]), "activation": block["activation"]}
+        spec["model"] = {"kind": "mlp", "hidden": list(block["hidden"]), "activation": block["activation"],
+                         "bias": common["bias"]}
         spec["rule"] = {"name": "dfa", **_feedback(common)}
         spec["metrics"] = ["weight_alignment", "gradient_alignment", "pair_similarity"]
         spec["tags"] = {"dataset": block["dataset"], "activation": block["activation"], "corruption": p}
@@ -77,7 +79,8 @@ def target_structure(common: dict, block: dict) -> dict[str, dict]:
                 spec["data"] = {"task": "correlated_regression", "n_train": block["n_train"],
                                 "n_test": block["n_test"], "alpha": alpha, "beta": beta,
                                 "input_dim": block["input_dim"], "seed": block["data_seed"]}
-                spec["model"] = {"kind": "mlp", "hidden": list(block["hidden"]), "activation": activation}
+                spec["model"] = {"kind": "mlp", "hidden": list(block["hidden"]), "activation": activation,
+                                 "bias": common["bias"]}
                 spec["rule"] = {"name": "dfa", **_feedback(common)}
                 spec["metrics"] = ["weight_alignment", "gradient_alignment"]
                 spec["alignment_batch"] = block["n_train"]

@@ -13,7 +13,7 @@ INPUTS = ()  # every chu2024_scale_* experiment
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     return run_average(stacked(inputs), ["scale", "epoch"],
-                       {"accuracy": "test_acc", "wa": "wa_global", "ga": "ga_global"})
+                       {"accuracy": "test_acc", "wa": "wa_global", "ga": "update_alignment_global"})
 
 
 def draw(df: pd.DataFrame, params: dict):

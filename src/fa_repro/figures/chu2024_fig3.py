@@ -18,7 +18,7 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     df = stacked(inputs)
     df = df[df.step == df.groupby("experiment").step.transform("max")]  # the end of each run
     rows = []
-    for phase, panels in (("epoch", {"a": None}), ("early", {"b": "ga_layer1", "c": "ga_layer2"})):
+    for phase, panels in (("epoch", {"a": None}), ("early", {"b": "update_alignment_layer1", "c": "update_alignment_layer2"})):
         sub = df[df.phase == phase]
         reference = sub[sub.method == "bp"].test_acc.mean()
         for panel, ga in panels.items():

@@ -13,7 +13,7 @@ LABELS = {"none": "random initial weights", "sign": "signs of the feedback", "eq
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     return run_average(stacked(inputs), ["init", "epoch"],
-                       {"ga": "ga_layer2", "wa": "wa_layer2", "accuracy": "test_acc"})
+                       {"ga": "update_alignment_layer2", "wa": "wa_layer2", "accuracy": "test_acc"})
 
 
 def draw(df: pd.DataFrame, params: dict):

@@ -4,12 +4,16 @@ from fa_repro.metrics.alignment import (
     cosine,
     feedback_angle,
     gradient_alignment,
+    hidden_errors,
+    per_example_cosine,
     stacked_weight_similarity,
+    update_alignment,
     weight_alignment,
 )
 from fa_repro.metrics.alignment_score import alignment_score
 from fa_repro.metrics.learning_curves import slowness
 from fa_repro.metrics.updates import update_norms
 
-__all__ = ["cosine", "feedback_angle", "gradient_alignment", "stacked_weight_similarity", "weight_alignment",
+__all__ = ["cosine", "feedback_angle", "gradient_alignment", "hidden_errors", "per_example_cosine",
+           "stacked_weight_similarity", "update_alignment", "weight_alignment",
            "alignment_score", "slowness", "update_norms"]

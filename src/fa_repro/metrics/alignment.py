@@ -1,4 +1,4 @@
-"""Weight and gradient alignment (Refinetti et al. 2021 Eqs. 18–19; Chu & Bacho's alignment measure), the
+"""Weight and gradient alignment (Refinetti et al. 2021 Eqs. 18–19), Chu & Bacho's update alignment, the
 similarity of two networks' weights, and PEPITA's F–W_tot angle (Srinivasan et al. 2024 Fig. 3c).
 
 Every function works per seed: tensors carry the model's leading seed axis and results are (S,) tensors.
@@ -35,18 +35,78 @@ def _weight_grads(model):
     return [w.grad.detach().clone() if w.grad is not None else torch.zeros_like(w) for w, _ in model.weight_layers()]
 
 
-def gradient_alignment(model, rule, x, target, loss) -> dict[str, torch.Tensor]:
-    """Layerwise and global cosine between the rule's weight update and the true BP gradient on a fixed
-    evaluation batch (Refinetti Eqs. 18–19, GA). Leaves the model's ``.grad`` as it found them."""
+def _with_restored_grads(model, fn):
     saved = [p.grad for p in model.parameters()]
-    model.zero_grad(set_to_none=True)
-    rule.gradients(model, x, target, loss)
-    g_rule = _weight_grads(model)
-    model.zero_grad(set_to_none=True)
-    Backprop().gradients(model, x, target, loss)
-    g_bp = _weight_grads(model)
-    for p, g in zip(model.parameters(), saved):
-        p.grad = g
+    try:
+        return fn()
+    finally:
+        for p, g in zip(model.parameters(), saved):
+            p.grad = g
+
+
+def hidden_errors(model, rule, x, target, loss) -> list[torch.Tensor]:
+    """δa_l, the error signal a rule's update sends to each hidden pre-activation a_l, per example (S, B, …):
+    Refinetti Eq. 2 for BP, Eq. 3 for FA, Eq. 4 for DFA. Read off the rule's own backward pass (a hook on every
+    hidden pre-activation of the traces it runs); the model's ``.grad`` are left as found."""
+    store: dict[int, torch.Tensor] = {}
+    original = model.trace
+
+    def trace(*args, **kwargs):
+        result = original(*args, **kwargs)
+        for layer, u in enumerate(result.hidden_pre):
+            if u.requires_grad:
+                u.register_hook(lambda g, layer=layer: store.__setitem__(layer, g.detach()))
+        return result
+
+    def run():
+        model.zero_grad(set_to_none=True)
+        model.trace = trace
+        try:
+            rule.gradients(model, x, target, loss)
+        finally:
+            del model.trace
+        return [store[l] for l in sorted(store)]
+
+    return _with_restored_grads(model, run)
+
+
+def per_example_cosine(a: list[torch.Tensor], b: list[torch.Tensor]) -> torch.Tensor:
+    """Batch mean of the per-example cosine between the concatenations of ``a`` and ``b`` (each (S, B, …)), per seed;
+    an example whose two vectors are both zero counts as aligned (1), as in the authors' code."""
+    a_flat = torch.cat([t.flatten(start_dim=2) for t in a], 2)
+    b_flat = torch.cat([t.flatten(start_dim=2) for t in b], 2)
+    norm_a, norm_b = a_flat.norm(dim=2), b_flat.norm(dim=2)
+    c = (a_flat * b_flat).sum(2) / (norm_a * norm_b).clamp_min(1e-30)
+    c = torch.where((norm_a == 0) & (norm_b == 0), torch.ones_like(c), c)
+    return c.mean(1)
+
+
+def gradient_alignment(model, rule, x, target, loss) -> dict[str, torch.Tensor]:
+    """Refinetti Eqs. 18–19: GA = ∠(G^rule, G^BP) with G = (δa_1, …, δa_{L−1}), the error signals at the hidden
+    layers (the output layer's is e for every rule, so it is left out), on a fixed evaluation batch. As in the
+    authors' code the cosine is taken per example and averaged over the batch. Keys ``layer<l>`` (hidden layers,
+    1-based) and ``global`` (all hidden layers concatenated)."""
+    ours = hidden_errors(model, rule, x, target, loss)
+    bp = hidden_errors(model, Backprop(), x, target, loss)
+    out = {f"layer{l + 1}": per_example_cosine([a], [b]) for l, (a, b) in enumerate(zip(ours, bp))}
+    out["global"] = per_example_cosine(ours, bp)
+    return out
+
+
+def update_alignment(model, rule, x, target, loss) -> dict[str, torch.Tensor]:
+    """Chu & Bacho's gradient alignment, defined on the weight updates: layerwise and global cosine between the
+    rule's update ΔW and the BP gradient on a fixed evaluation batch (output layer included). Leaves the model's
+    ``.grad`` as it found them."""
+
+    def run():
+        model.zero_grad(set_to_none=True)
+        rule.gradients(model, x, target, loss)
+        g_rule = _weight_grads(model)
+        model.zero_grad(set_to_none=True)
+        Backprop().gradients(model, x, target, loss)
+        return g_rule, _weight_grads(model)
+
+    g_rule, g_bp = _with_restored_grads(model, run)
     out = {f"layer{l + 1}": cosine(a, b) for l, (a, b) in enumerate(zip(g_rule, g_bp))}
     out["global"] = cosine(g_rule, g_bp)
     return out

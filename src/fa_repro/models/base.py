@@ -27,6 +27,11 @@ class Trace:
     hidden_post: list[torch.Tensor]  # representation after normalisation, activation and dropout
     output: torch.Tensor  # (S, B, n_out), or (S, B, T, n_out) for sequence models
     inputs: list[torch.Tensor] = field(default_factory=list)  # the input each weight layer received
+    # where each hidden layer hands its state to the next in Boopathy & Fiete's code, which mixes the frozen and
+    # the current network there (Align-ada): after normalisation, before the activation (their conv layers leave
+    # the activation to the next layer), except the last hidden layer, whose activation feeds the readout; the
+    # RNN's state after its activation
+    handoff: list[torch.Tensor] = field(default_factory=list)
 
 
 LinearOverride = Callable[[int, torch.Tensor], torch.Tensor]

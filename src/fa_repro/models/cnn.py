@@ -12,8 +12,19 @@ from torch import nn
 from fa_repro.models.base import LinearOverride, Model, Trace, activation, batch_statistics_norm, init_weight
 
 
+def same_padding(size: int, stride: int, kernel: int) -> tuple[int, int]:
+    """(before, after) padding of TensorFlow's 'SAME' along one axis of ``size`` pixels: ⌈size/stride⌉ outputs,
+    the odd pixel of padding after."""
+    total = max((-(-size // stride) - 1) * stride + kernel - size, 0)
+    return total // 2, total - total // 2
+
+
 class BoopathyCNN(Model):
     """``strides`` gives one convolution per entry (CIFAR-10: 7 layers, strides 1,1,1,2,1,2,1; KMNIST: 1,2,2).
+
+    ``padding``: ``same`` is TensorFlow's 'SAME' (the authors' code): ⌈n/s⌉ outputs, the padding split with the
+    odd pixel after, so a stride-2 3×3 convolution of an even-sized map pads (0, 1); ``symmetric`` pads k//2 on
+    both sides (PyTorch's habit; the same output size, another function).
 
     Convolution weights N(0, 1) with outputs divided by √(k·k·C_in), biases zero (trainable, unscaled);
     "batch norm" = batch statistics over the batch axis per (C, H, W) position, no affine, eps 1e-6, at test
@@ -33,11 +44,15 @@ class BoopathyCNN(Model):
         init_scale: float = 1.0,
         activation_name: str = "relu",
         parameterisation: str = "ntk",
+        padding: str = "same",
         generator: torch.Generator | None = None,
     ):
         super().__init__()
         if parameterisation not in ("ntk", "standard"):
             raise ValueError(f"parameterisation {parameterisation!r} is not ntk | standard")
+        if padding not in ("same", "symmetric"):
+            raise ValueError(f"padding {padding!r} is not same | symmetric")
+        self.padding = padding
         self.act = activation(activation_name)
         self.activation_name, self.parameterisation = activation_name, parameterisation
         gen = generator or torch.Generator().manual_seed(0)
@@ -69,14 +84,20 @@ class BoopathyCNN(Model):
         fan_in = weight[0].numel() // c_out
         # all seeds in one grouped convolution: (S, B, C, H, W) -> (B, S·C, H, W), groups = S
         b = h.shape[1]
-        out = F.conv2d(h.transpose(0, 1).reshape(b, -1, *h.shape[-2:]), weight.reshape(-1, *weight.shape[2:]),
-                       stride=self.strides[layer], padding=self.kernel_size // 2, groups=n_seeds)
+        stride = self.strides[layer]
+        x = h.transpose(0, 1).reshape(b, -1, *h.shape[-2:])
+        if self.padding == "same":
+            x = F.pad(x, same_padding(h.shape[-1], stride, self.kernel_size) + same_padding(h.shape[-2], stride, self.kernel_size))
+            out = F.conv2d(x, weight.reshape(-1, *weight.shape[2:]), stride=stride, groups=n_seeds)
+        else:
+            out = F.conv2d(x, weight.reshape(-1, *weight.shape[2:]), stride=stride, padding=self.kernel_size // 2,
+                           groups=n_seeds)
         out = out.reshape(b, n_seeds, c_out, *out.shape[-2:]).transpose(0, 1)
         return out / math.sqrt(fan_in) if ntk else out
 
     def trace(self, x, *, masks=None, detach_inputs=False, linear_override: LinearOverride | None = None) -> Trace:
         h = self.broadcast_input(x, 3)
-        hidden_pre, hidden_post, inputs = [], [], []
+        hidden_pre, hidden_post, inputs, normed = [], [], [], []
         n_conv = len(self.strides)
         for layer, (weight, bias) in enumerate(self.weight_layers()):
             if layer == n_conv:
@@ -86,9 +107,11 @@ class BoopathyCNN(Model):
             inputs.append(h)
             u = linear_override(layer, h) if linear_override is not None else self.linear(layer, h, weight)
             if layer == n_conv:
-                return Trace(hidden_pre, hidden_post, u + bias.unsqueeze(1), inputs)
+                return Trace(hidden_pre, hidden_post, u + bias.unsqueeze(1), inputs,
+                             handoff=normed[:-1] + hidden_post[-1:])
             u = u + bias[:, None, :, None, None]
             hidden_pre.append(u)
-            h = self.act(batch_statistics_norm(u))
+            normed.append(batch_statistics_norm(u))
+            h = self.act(normed[-1])
             hidden_post.append(h)
         raise AssertionError("unreachable")

@@ -7,16 +7,33 @@ import torch
 
 
 class MeanSquaredError:
-    """ℓ = ½‖ŷ − y‖² summed over outputs (and time steps), e = ŷ − y; the prediction is ŷ itself."""
+    """Squared error with its unit as a parameter; the prediction is ŷ itself.
 
-    name = "mse"
+    * ``half_sum``: ℓ = ½‖ŷ − y‖² summed over outputs (and time steps), e = ŷ − y (Refinetti, Chu);
+    * ``mean``: ℓ = mean over the outputs of (ŷ − y)², summed over time steps, e = 2(ŷ − y)/n_out: the batch mean of
+      this loss is TensorFlow's ``reduce_mean((logits − labels)**2)`` over batch × classes, Boopathy & Fiete's
+      "mean squared error" in their code, so their learning rates apply unchanged (with 10 classes its gradients
+      are 1/5 of ``half_sum``'s).
+    """
+
+    UNITS = ("half_sum", "mean")
+
+    def __init__(self, unit: str = "half_sum"):
+        if unit not in self.UNITS:
+            raise ValueError(f"squared-error unit {unit!r} is not one of {self.UNITS}")
+        self.unit = unit
+        self.name = "mse" if unit == "half_sum" else "mse_mean"
 
     def per_example(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        diff = output - target
-        return 0.5 * diff.pow(2).flatten(start_dim=2).sum(-1)
+        sq = (output - target).pow(2)
+        if self.unit == "mean":
+            per_step = sq.mean(-1)  # (S, B) or (S, B, T)
+            return per_step.flatten(start_dim=1).reshape(*per_step.shape[:2], -1).sum(-1)
+        return 0.5 * sq.flatten(start_dim=2).sum(-1)
 
     def error(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return output - target
+        diff = output - target
+        return diff if self.unit == "half_sum" else diff * (2.0 / output.shape[-1])
 
     def prediction(self, output: torch.Tensor) -> torch.Tensor:
         return output
@@ -38,7 +55,7 @@ class CrossEntropy:
         return torch.softmax(output, dim=-1)
 
 
-LOSSES = {"mse": MeanSquaredError, "cross_entropy": CrossEntropy}
+LOSSES = {"mse": MeanSquaredError, "mse_mean": lambda: MeanSquaredError("mean"), "cross_entropy": CrossEntropy}
 
 
 def make_loss(name: str):

@@ -96,7 +96,7 @@ class MLP(Model):
     def trace(self, x, *, masks=None, detach_inputs=False, linear_override: LinearOverride | None = None) -> Trace:
         h = self.broadcast_input(x.flatten(start_dim=-3) if x.dim() >= 4 else x, 1)
         h = h.reshape(self.n_seeds, h.shape[1], -1)
-        hidden_pre, hidden_post, inputs = [], [], []
+        hidden_pre, hidden_post, inputs, normed = [], [], [], []
         for layer, (weight, bias) in enumerate(self.weight_layers()):
             if detach_inputs:
                 h = h.detach()
@@ -105,10 +105,11 @@ class MLP(Model):
             if bias is not None:
                 u = u + bias.unsqueeze(1)
             if layer == self.n_layers - 1:
-                return Trace(hidden_pre, hidden_post, u, inputs)
+                return Trace(hidden_pre, hidden_post, u, inputs, handoff=normed[:-1] + hidden_post[-1:])
             hidden_pre.append(u)
             if self.normalisation == "batch":
                 u = batch_statistics_norm(u)
+            normed.append(u)
             h = self.act(u)
             if masks is not None:
                 h = h * masks[layer]

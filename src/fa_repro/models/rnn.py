@@ -53,4 +53,4 @@ class BoopathyRNN(Model):
             hidden_pre.append(z)
             r = self.act(z)
             hidden_post.append(r)
-        return Trace(hidden_pre, hidden_post, torch.stack(outputs, dim=2))
+        return Trace(hidden_pre, hidden_post, torch.stack(outputs, dim=2), handoff=hidden_post)

@@ -105,10 +105,11 @@ def random_feedback(shape, distribution: str, scale: float, generator: torch.Gen
 
 def fan_scale(mode: str, n_units: int) -> float:
     """Scale factor of feedback entries from the width ``n_units`` of the layer the feedback projects into:
-    ``none`` 1, ``inv_sqrt`` 1/√n, ``inv_sqrt_plus_one`` 1/√(n+1) (Refinetti App. E.1), ``tinydfa``
-    1/(√(n+1)·√n): App. E.1's entries with the projected error divided by √n as the authors' code does."""
+    ``none`` 1, ``inv_sqrt`` 1/√n, ``inv_sqrt_plus_one`` 1/√(n+1) (Refinetti App. E.1), ``tinydfa`` 1/√n: the
+    effective scale of the authors' TinyDFA code, which stores U(−1, 1) entries and divides the projected error
+    by √n (within 0.5 % of App. E.1's at n = 100)."""
     table = {"none": 1.0, "inv_sqrt": 1.0 / math.sqrt(n_units), "inv_sqrt_plus_one": 1.0 / math.sqrt(n_units + 1),
-             "tinydfa": 1.0 / math.sqrt((n_units + 1) * n_units)}
+             "tinydfa": 1.0 / math.sqrt(n_units)}
     if mode not in table:
         raise ValueError(f"unknown fan_scaling {mode!r}; choose one of {sorted(table)}")
     return table[mode]

@@ -9,10 +9,11 @@ Spec (one ``config.yaml`` block; every key is also a column-free parameter recor
                or {task: add, n_sequences: 400, n_train: 300, length: 100}
     model:     {kind: mlp | cnn | rnn, …}   (fa_repro.models.make_model)
     rule:      {name: bp | fa | dfa | …, …} (fa_repro.rules.make_rule)
-    loss:      mse | cross_entropy
+    loss:      mse | mse_mean | cross_entropy
     optimizer: {kind: sgd | adam, lr, momentum, weight_decay, lr_milestones, lr_gamma}
     epochs, batch_size, drop_last, eval_batch_size, seeds: [..], checkpoint_every,
-    metrics:   [weight_alignment, gradient_alignment, pair_similarity], alignment_batch: 1000
+    metrics:   [weight_alignment, gradient_alignment (Refinetti's, of the hidden error signals δa), update_alignment
+               (Chu & Bacho's, of the weight updates), pair_similarity], alignment_batch: 1000
     pairs:     false | true — seeds form consecutive pairs (s0, s1), (s2, s3), …: the two networks of a pair
                share their feedback matrices and corrupted labels but not their initial weights or data order
                (Refinetti Fig. 5); ``pair_similarity`` records the cosine between their stacked weights
@@ -49,7 +50,8 @@ from fa_repro.data import (
 )
 from fa_repro.hardware import least_busy_cuda_device
 from fa_repro.metrics.alignment_score import alignment_score
-from fa_repro.metrics import cosine, feedback_angle, gradient_alignment, update_norms, weight_alignment
+from fa_repro.metrics import (cosine, feedback_angle, gradient_alignment, update_alignment, update_norms,
+                              weight_alignment)
 from fa_repro.models import make_loss, make_model
 from fa_repro.rules import make_rule
 from fa_repro.training.engine import TrainConfig, Trainer, TrainingData, config_fingerprint
@@ -190,6 +192,9 @@ def alignment_hooks(spec: dict, data: TrainingData, loss) -> list:
         hooks.append(lambda epoch, model, rule: {f"wa_{k}": v for k, v in weight_alignment(model, rule).items()})
     if "gradient_alignment" in names:
         hooks.append(lambda epoch, model, rule: {f"ga_{k}": v for k, v in gradient_alignment(model, rule, x, y, loss).items()})
+    if "update_alignment" in names:  # Chu & Bacho's "gradient alignment" of the weight updates
+        hooks.append(lambda epoch, model, rule: {f"update_alignment_{k}": v
+                                                 for k, v in update_alignment(model, rule, x, y, loss).items()})
     if "pair_similarity" in names:
         if not spec.get("pairs", False):
             raise ValueError("the pair_similarity metric needs pairs: true")
@@ -218,7 +223,7 @@ def alignment_hooks(spec: dict, data: TrainingData, loss) -> list:
         hooks.append(lambda epoch, model, rule: {"feedback_angle": feedback_angle(model, rule.F)})
     if "alignment_score" in names:
         hooks.append(alignment_score_hook(spec, data))
-    unknown = set(names) - {"weight_alignment", "gradient_alignment", "pair_similarity", "update_norm",
+    unknown = set(names) - {"weight_alignment", "gradient_alignment", "update_alignment", "pair_similarity", "update_norm",
                             "feedback_angle", "alignment_score"}
     if unknown:
         raise ValueError(f"unknown per-epoch metrics {sorted(unknown)}")
@@ -226,8 +231,9 @@ def alignment_hooks(spec: dict, data: TrainingData, loss) -> list:
 
 
 def alignment_score_hook(spec: dict, data: TrainingData):
-    """Boopathy & Fiete's alignment score (Eqs. 9–13) of every hidden weight layer, and its baseline with the
-    entries of W_t − W_0 randomly permuted (Fig. 8). Needs ``rule: {name: bp, linearised_companion: true}``."""
+    """Boopathy & Fiete's alignment score (Eqs. 9–13) of every hidden weight layer, and its baseline for
+    "networks with randomly permuted weights" (Fig. 8): the entries of W_t shuffled, then W_0 subtracted, as the
+    authors' alignment scripts do. Needs ``rule: {name: bp, linearised_companion: true}``."""
     rule_spec = spec["rule"]
     if not (rule_spec.get("name") == "bp" and rule_spec.get("linearised_companion")):
         raise ValueError("the alignment_score metric needs rule {name: bp, linearised_companion: true}")
@@ -248,14 +254,21 @@ def alignment_score_hook(spec: dict, data: TrainingData):
             delta = (weights[layer] - initial[layer]).detach()
             star = rule.companion_change(layer)
             score = alignment_score(model, layer, delta, star, shapes[layer], n_probes, gen)
-            flat = delta.reshape(delta.shape[0], -1)
-            perm = torch.stack([row[torch.randperm(row.numel(), generator=gen).to(row.device)] for row in flat])
-            baseline = alignment_score(model, layer, perm.reshape(delta.shape), star, shapes[layer], n_probes, gen)
+            baseline_delta = permuted_baseline_change(weights[layer].detach(), initial[layer].detach(), gen)
+            baseline = alignment_score(model, layer, baseline_delta, star, shapes[layer], n_probes, gen)
             out[f"alignment_layer{layer + 1}"] = score
             out[f"alignment_baseline_layer{layer + 1}"] = baseline
         return out
 
     return hook
+
+
+def permuted_baseline_change(weight: torch.Tensor, initial: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """The weight change of Boopathy & Fiete's "randomly permuted weights" baseline (Fig. 8), as their alignment
+    scripts compute it: all entries of each seed's trained weight W_t (S, …) shuffled, then W_0 subtracted."""
+    flat = weight.reshape(weight.shape[0], -1)
+    rows = [row[torch.randperm(row.numel(), generator=generator).to(row.device)] for row in flat]
+    return torch.stack(rows).reshape(weight.shape) - initial
 
 
 def run_experiment(spec: dict, prepared: str | Path | None = None, *, out: str | Path | None = None,
