@@ -84,14 +84,11 @@ class BoopathyCNN(Model):
         fan_in = weight[0].numel() // c_out
         # all seeds in one grouped convolution: (S, B, C, H, W) -> (B, S·C, H, W), groups = S
         b = h.shape[1]
-        stride = self.strides[layer]
-        x = h.transpose(0, 1).reshape(b, -1, *h.shape[-2:])
-        if self.padding == "same":
-            x = F.pad(x, same_padding(h.shape[-1], stride, self.kernel_size) + same_padding(h.shape[-2], stride, self.kernel_size))
-            out = F.conv2d(x, weight.reshape(-1, *weight.shape[2:]), stride=stride, groups=n_seeds)
-        else:
-            out = F.conv2d(x, weight.reshape(-1, *weight.shape[2:]), stride=stride, padding=self.kernel_size // 2,
-                           groups=n_seeds)
+        stride, k = self.strides[layer], self.kernel_size
+        pad = (same_padding(h.shape[-1], stride, k) + same_padding(h.shape[-2], stride, k) if self.padding == "same"
+               else (k // 2,) * 4)  # (left, right, top, bottom)
+        x = F.pad(h.transpose(0, 1).reshape(b, -1, *h.shape[-2:]), pad)
+        out = F.conv2d(x, weight.reshape(-1, *weight.shape[2:]), stride=stride, groups=n_seeds)
         out = out.reshape(b, n_seeds, c_out, *out.shape[-2:]).transpose(0, 1)
         return out / math.sqrt(fan_in) if ntk else out
 
