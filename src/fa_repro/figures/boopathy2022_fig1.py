@@ -48,7 +48,8 @@ def draw(df: pd.DataFrame, params: dict):
         n_layers = sub.layer.max()
         for layer, g in sub.groupby("layer"):
             colour = (0.15 + 0.7 * (layer - 1) / max(n_layers - 1, 1),) * 2 + (0.9,)
-            ax.errorbar(g.width, g.alignment, yerr=g.alignment_std, marker="o", ms=3, capsize=2, lw=1, color=colour,
+            dodge = 2.0 ** (0.04 * (layer - (n_layers + 1) / 2))  # layers side by side, error bars apart
+            ax.errorbar(g.width * dodge, g.alignment, yerr=g.alignment_std, marker="o", ms=3, capsize=2, lw=1, color=colour,
                         label=f"layer {layer} (ρ = {g.spearman_width.iloc[0]:+.2f})")
             ax.plot(g.width, g.baseline, ls=":", lw=0.8, color=colour)
         runs = sub.groupby("width")[["n_runs", "n_diverged"]].first()

@@ -19,15 +19,14 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
         raise ValueError(f"no label-corruption run at p = {params['corruption']}")
     wa = {int(re.fullmatch(r"wa_layer(\d+)", c).group(1)): c for c in df.columns if re.fullmatch(r"wa_layer\d+", c)}
     ga = {int(re.fullmatch(r"ga_layer(\d+)", c).group(1)): c for c in df.columns if re.fullmatch(r"ga_layer\d+", c)}
-    last = max(ga)  # GA of the output layer is 1 by construction: not shown (Sec. 3)
-    rows = []
+    rows = []  # GA is defined for the hidden layers (G = δa_1 … δa_{L−1}); WA for layers 2 … L (Eq. 19)
     for layer in sorted(set(wa) | set(ga)):
         for epoch, group in df.groupby("epoch"):
             rows.append({"layer": layer, "epoch": epoch, "corruption": params["corruption"],
                          "wa": group[wa[layer]].mean() if layer in wa else float("nan"),
                          "wa_std": group[wa[layer]].std(ddof=0) if layer in wa else float("nan"),
-                         "ga": group[ga[layer]].mean() if layer in ga and layer != last else float("nan"),
-                         "ga_std": group[ga[layer]].std(ddof=0) if layer in ga and layer != last else float("nan"),
+                         "ga": group[ga[layer]].mean() if layer in ga else float("nan"),
+                         "ga_std": group[ga[layer]].std(ddof=0) if layer in ga else float("nan"),
                          "n_runs": group.seed.nunique()})
     return pd.DataFrame(rows)
 
