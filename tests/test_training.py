@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -94,6 +95,17 @@ def test_a_killed_job_resumes_and_ends_with_the_same_metrics(tmp_path):
     straight = pd.read_csv(tmp_path / "straight.csv")
     resumed = pd.read_csv(tmp_path / "resumed.csv")
     assert not straight.diverged.any() and len(straight) == 22
+    pd.testing.assert_frame_equal(metric_columns(straight), metric_columns(resumed))
+
+
+def test_a_corrupt_checkpoint_is_named_set_aside_and_the_job_starts_from_scratch(tmp_path):
+    spec = {**REGRESSION, "epochs": 3, "metrics": []}
+    ckpt = tmp_path / "checkpoint.pt"
+    ckpt.write_bytes(b"PK\x03\x04 truncated by a full disk")
+    with pytest.warns(UserWarning, match=f"checkpoint {re.escape(str(ckpt))} is unreadable"):
+        resumed = run_experiment(spec, checkpoint=ckpt, out=tmp_path / "out.csv", progress=False)
+    assert (tmp_path / "checkpoint.pt.corrupt").read_bytes().startswith(b"PK") and not ckpt.exists()
+    straight = run_experiment(spec, progress=False)
     pd.testing.assert_frame_equal(metric_columns(straight), metric_columns(resumed))
 
 

@@ -14,6 +14,7 @@ import json
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -171,8 +172,15 @@ class Trainer:
     def _resume(self) -> bool:
         if self.checkpoint is None or not self.checkpoint.exists():
             return False
-        state = torch.load(self.checkpoint, map_location=self._device, weights_only=False)
-        if state.get("fingerprint") != self.fingerprint:
+        try:
+            state = torch.load(self.checkpoint, map_location=self._device, weights_only=False)
+        except Exception as err:  # a truncated or overwritten file: set it aside, never fail every rerun
+            aside = self.checkpoint.with_name(self.checkpoint.name + ".corrupt")
+            os.replace(self.checkpoint, aside)
+            warnings.warn(f"fa-repro: checkpoint {self.checkpoint} is unreadable ({type(err).__name__}: {err}); "
+                          f"moved to {aside.name}, this job starts from scratch", stacklevel=2)
+            return False
+        if not isinstance(state, dict) or state.get("fingerprint") != self.fingerprint:
             return False  # a checkpoint of another configuration: start afresh (it is overwritten)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
