@@ -109,6 +109,28 @@ def test_a_corrupt_checkpoint_is_named_set_aside_and_the_job_starts_from_scratch
     pd.testing.assert_frame_equal(metric_columns(straight), metric_columns(resumed))
 
 
+def test_a_full_disk_gives_a_clear_error_and_leaves_no_debris(tmp_path, monkeypatch):
+    """torch's writer reports a full disk as RuntimeError('… basic_ios::clear …') after writing part of the file."""
+    spec = {**REGRESSION, "epochs": 3, "metrics": [], "checkpoint_every": 1}
+    real_save = torch.save
+    calls = []
+
+    def save_until_the_disk_is_full(obj, f, *args, **kwargs):
+        calls.append(f)
+        if len(calls) < 2:
+            return real_save(obj, f, *args, **kwargs)
+        Path(f).write_bytes(b"PK\x03\x04 partial")
+        raise RuntimeError("[enforce fail at inline_container.cc] . PytorchStreamWriter failed writing file: "
+                           "basic_ios::clear: iostream error")
+
+    monkeypatch.setattr(torch, "save", save_until_the_disk_is_full)
+    ckpt = tmp_path / "checkpoint.pt"
+    with pytest.raises(OSError, match=f"could not write {re.escape(str(ckpt))} .*Is the disk full"):
+        run_experiment(spec, checkpoint=ckpt, out=tmp_path / "out.csv", progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt"]  # the last good checkpoint, no .tmp
+    assert torch.load(ckpt, weights_only=False)["epoch"] == 0
+
+
 def test_pepita_and_bp_learn_a_tiny_mnist_through_the_prepared_file(tmp_path):
     arrays = mnist_arrays(n_train=600, n_test=200, seed=3)
     # make the classes learnable: a class-dependent bright square on the noise

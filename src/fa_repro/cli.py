@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 
 def _write_csv(df, path: str) -> None:
-    """Write atomically: a crash never leaves a half-written table behind."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    df.to_csv(tmp, index=False, float_format="%.10g")
-    os.replace(tmp, path)
+    from fa_repro.atomic import write_atomically
+
+    write_atomically(path, lambda tmp: df.to_csv(tmp, index=False, float_format="%.10g"))
 
 
 def ts_simulate(args) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from fa_repro.atomic import write_atomically
 from fa_repro.config import IMAGENET_HOW_TO
 
 FORMAT_VERSION = 1
@@ -253,11 +254,7 @@ def _write_index(name: str, root: Path, test_dir: str, out: str | Path) -> dict:
 
 def _save_prepared(meta: dict, content: dict, out: str | Path) -> dict:
     """Write a prepared file atomically (a killed job never leaves a truncated one); return its meta."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    torch.save({"meta": meta, **content}, tmp)
-    tmp.replace(out)
+    write_atomically(out, lambda tmp: torch.save({"meta": meta, **content}, tmp))
     return meta
 
 

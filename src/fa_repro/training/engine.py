@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from fa_repro.atomic import write_atomically
 from fa_repro.rules.base import LearningRule
 
 
@@ -164,10 +165,7 @@ class Trainer:
             "steps": self.steps,
             "diverged_at": self.diverged_at,
         }
-        self.checkpoint.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.checkpoint.with_suffix(".tmp")
-        torch.save(state, tmp)
-        os.replace(tmp, self.checkpoint)
+        write_atomically(self.checkpoint, lambda tmp: torch.save(state, tmp))
 
     def _resume(self) -> bool:
         if self.checkpoint is None or not self.checkpoint.exists():

@@ -37,6 +37,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from fa_repro.atomic import write_atomically
 from fa_repro.data import (
     add_task,
     correlated_target_regression,
@@ -313,11 +314,7 @@ def run_experiment(spec: dict, prepared: str | Path | None = None, *, out: str |
 
 def write_table(table: pd.DataFrame, out: str | Path) -> None:
     """Write atomically: an interrupted job never leaves a half-written table."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp.csv")
-    table.to_csv(tmp, index=False)
-    tmp.replace(out)
+    write_atomically(out, lambda tmp: table.to_csv(tmp, index=False))
 
 
 def _lockstep(spec, model, rule, data, input_shape, out, progress, name) -> pd.DataFrame:
