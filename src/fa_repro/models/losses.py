@@ -28,7 +28,7 @@ class MeanSquaredError:
         sq = (output - target).pow(2)
         if self.unit == "mean":
             per_step = sq.mean(-1)  # (S, B) or (S, B, T)
-            return per_step.flatten(start_dim=1).reshape(*per_step.shape[:2], -1).sum(-1)
+            return per_step.reshape(*per_step.shape[:2], -1).sum(-1)
         return 0.5 * sq.flatten(start_dim=2).sum(-1)
 
     def error(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
