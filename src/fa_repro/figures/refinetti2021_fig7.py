@@ -34,10 +34,11 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 def draw(df: pd.DataFrame, params: dict):
     fig, axes = subplots(1, 2, figsize=(9, 3.6), layout="constrained")
     for layer, sub in df.groupby("layer"):
+        colour = f"C{layer - 1}"  # one colour per layer in both panels
         if sub.wa.notna().any():
-            band(axes[0], sub.epoch, sub.wa, sub.wa_std, label=f"layer {layer}")
+            band(axes[0], sub.epoch, sub.wa, sub.wa_std, label=f"layer {layer}", color=colour)
         if sub.ga.notna().any():
-            band(axes[1], sub.epoch, sub.ga, sub.ga_std, label=f"layer {layer}")
+            band(axes[1], sub.epoch, sub.ga, sub.ga_std, label=f"layer {layer}", color=colour)
     axes[0].set_ylabel("layerwise weight alignment WA_l (Eq. 19)")
     axes[1].set_ylabel("layerwise gradient alignment GA_l (Eq. 19)")
     for ax in axes:
