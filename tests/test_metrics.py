@@ -50,13 +50,16 @@ def test_weight_alignment_of_dfa_follows_eq_18():
         weight_alignment(model, make_rule("bp"))
 
 
-def test_gradient_alignment_is_one_for_bp_like_feedback_and_restores_grads():
+def dfa_on_a_one_hidden_layer_mlp(feedback_seed):
+    """A 5–4–3 MLP of two seeds with a bound DFA rule, a batch of 8 and the MSE loss."""
     model = MLP([5, 4, 3], n_seeds=2, generator=gen(1))
-    x = torch.randn(2, 8, 5, generator=gen(3))
-    y = torch.randn(2, 8, 3, generator=gen(4))
-    loss = MeanSquaredError()
     rule = make_rule("dfa")
-    rule.bind(model, gen(2), (5,))
+    rule.bind(model, gen(feedback_seed), (5,))
+    return model, rule, torch.randn(2, 8, 5, generator=gen(3)), torch.randn(2, 8, 3, generator=gen(4)), MeanSquaredError()
+
+
+def test_gradient_alignment_is_one_for_bp_like_feedback_and_restores_grads():
+    model, rule, x, y, loss = dfa_on_a_one_hidden_layer_mlp(2)
     rule.B = [model.weights[1].detach().transpose(-1, -2).clone()]
     sentinel = torch.full_like(model.weights[0], 7.0)
     model.weights[0].grad = sentinel
@@ -70,12 +73,7 @@ def test_gradient_alignment_is_one_for_bp_like_feedback_and_restores_grads():
 
 
 def test_update_alignment_is_chu_and_bachos_cosine_of_the_weight_updates():
-    model = MLP([5, 4, 3], n_seeds=2, generator=gen(1))
-    x = torch.randn(2, 8, 5, generator=gen(3))
-    y = torch.randn(2, 8, 3, generator=gen(4))
-    loss = MeanSquaredError()
-    rule = make_rule("dfa")
-    rule.bind(model, gen(5), (5,))
+    model, rule, x, y, loss = dfa_on_a_one_hidden_layer_mlp(5)
     ua = update_alignment(model, rule, x, y, loss)
     torch.testing.assert_close(ua["layer2"], torch.ones(2))  # the output layer's update is BP's
     model.zero_grad(set_to_none=True)

@@ -33,6 +33,10 @@ def _run(common: dict, runs: int, pairs: bool) -> dict:
     }
 
 
+def _mlp(common: dict, hidden, activation: str) -> dict:
+    return {"kind": "mlp", "hidden": list(hidden), "activation": activation, "bias": common["bias"]}
+
+
 def _feedback(common: dict) -> dict:
     return {"feedback": common["feedback"], "fan_scaling": common["fan_scaling"]}
 
@@ -44,8 +48,7 @@ def degeneracy(common: dict, block: dict) -> dict[str, dict]:
             for algorithm in block["algorithms"]:
                 spec = _run(common, block["runs"], pairs=True)
                 spec["data"] = {"dataset": dataset, "downscale": common["downscale"], "subset": block["n_train"]}
-                spec["model"] = {"kind": "mlp", "hidden": list(block["hidden"]), "activation": activation,
-                                 "bias": common["bias"]}
+                spec["model"] = _mlp(common, block["hidden"], activation)
                 spec["rule"] = {"name": algorithm, **(_feedback(common) if algorithm == "dfa" else {})}
                 spec["metrics"] = ["pair_similarity"] + (["weight_alignment", "gradient_alignment"]
                                                          if algorithm == "dfa" else [])
@@ -60,8 +63,7 @@ def label_corruption(common: dict, block: dict) -> dict[str, dict]:
         spec = _run(common, block["runs"], pairs=True)
         spec["data"] = {"dataset": block["dataset"], "downscale": common["downscale"], "subset": block["n_train"],
                         "label_corruption": p, "corruption_mode": block["corruption_mode"]}
-        spec["model"] = {"kind": "mlp", "hidden": list(block["hidden"]), "activation": block["activation"],
-                         "bias": common["bias"]}
+        spec["model"] = _mlp(common, block["hidden"], block["activation"])
         spec["rule"] = {"name": "dfa", **_feedback(common)}
         spec["metrics"] = ["weight_alignment", "gradient_alignment", "pair_similarity"]
         spec["tags"] = {"dataset": block["dataset"], "activation": block["activation"], "corruption": p}
@@ -79,8 +81,7 @@ def target_structure(common: dict, block: dict) -> dict[str, dict]:
                 spec["data"] = {"task": "correlated_regression", "n_train": block["n_train"],
                                 "n_test": block["n_test"], "alpha": alpha, "beta": beta,
                                 "input_dim": block["input_dim"], "seed": block["data_seed"]}
-                spec["model"] = {"kind": "mlp", "hidden": list(block["hidden"]), "activation": activation,
-                                 "bias": common["bias"]}
+                spec["model"] = _mlp(common, block["hidden"], activation)
                 spec["rule"] = {"name": "dfa", **_feedback(common)}
                 spec["metrics"] = ["weight_alignment", "gradient_alignment"]
                 spec["alignment_batch"] = block["n_train"]
