@@ -8,7 +8,8 @@ import yaml
 
 from fa_repro.config import ConfigError, resolve, validate_training_specs
 from fa_repro.experiments import training_specs
-from fa_repro.training.experiment import build_data, build_model_and_rule
+from fa_repro.training.data import build_data
+from fa_repro.training.experiment import build_model_and_rule
 
 CONFIG = "config.yaml"
 SCHEMA = "workflow/schemas/config.schema.yaml"
@@ -133,10 +134,17 @@ def test_srinivasan_paper_scale_follows_tables_4_and_5(repo_root):
             for n in range(1, 6)} <= set(specs)
 
 
-def test_srinivasan_leaves_read_the_experiments_of_their_figure(repo_root):
-    from fa_repro.experiments import figure_experiments
+def leaf_experiments(experiments: dict) -> dict[str, list[str]]:
+    """{leaf: the runs its selector picks} among the generated experiments."""
+    from fa_repro.experiments import selection_tags
+    from fa_repro.figures.leaves import LEAVES, leaf_runs
 
-    figs = figure_experiments(resolved(repo_root, "paper")["experiments"])
+    tags = selection_tags(experiments)
+    return {leaf.id: leaf_runs(leaf, tags) for leaf in LEAVES.values() if leaf.runs}
+
+
+def test_srinivasan_leaves_read_the_experiments_of_their_figure(repo_root):
+    figs = leaf_experiments(resolved(repo_root, "paper")["experiments"])
     assert sorted(figs["srinivasan2024_fig3a"]) == sorted(
         f"srinivasan2024_cifar10_h{n}_pepita_{v}" for n in (1, 2, 3) for v in ("plain", "he_uniform", "hebbian"))
     assert len(figs["srinivasan2024_table1"]) == 3 * (12 + 2 * 6)
@@ -167,11 +175,9 @@ def test_srinivasan_table1_puts_the_paper_beside_ours_and_marks_unavailable_data
 
 # ---------------------------------------------------------------- Boopathy & Fiete 2022
 def test_boopathy_paper_scale_follows_appendix_f(repo_root):
-    from fa_repro.experiments import figure_experiments
-
     cfg = resolved(repo_root, "paper")["experiments"]
     specs = training_specs(cfg)
-    figs = figure_experiments(cfg)
+    figs = leaf_experiments(cfg)
     align = specs["boopathy2022_cifar10_alignment_normal_tanh_w512_lr2_e100"]  # Table 5: tanh, lr 2, 100 epochs
     assert align["rule"] == {"name": "bp", "linearised_companion": True} and align["metrics"] == ["alignment_score"]
     assert align["model"] == {"kind": "cnn", "width": 512, "strides": [1, 1, 1, 2, 1, 2, 1], "activation": "tanh",
@@ -198,3 +204,16 @@ def test_boopathy_fa_and_dfa_get_the_configured_feedback(repo_root):
     specs = training_specs(resolved(repo_root, "paper")["experiments"])
     assert specs["boopathy2022_cifar10_ntk_dfa_relu_w8_lr1_e150"]["rule"] == {
         "name": "dfa", "feedback": "normal", "feedback_scale": 1.0, "fan_scaling": "inv_sqrt"}
+
+
+def test_srinivasan_variants_come_from_one_table(repo_root):
+    from fa_repro.experiments.srinivasan2024 import VARIANTS, Grid
+
+    block = resolved(repo_root, "paper")["experiments"]["srinivasan2024"]
+    grid = Grid(block)
+    name = grid.add("tables", "cifar10", 1, "pepita", "norm_wm")
+    spec = grid.runs.specs[name]
+    assert spec["model"]["normalisation"] and spec["rule"]["mirroring"]["premirror_epochs"] == 0
+    assert VARIANTS["wm_prem"].premirror and not VARIANTS["wd_wm"].normalised
+    with pytest.raises(ValueError, match="unknown Srinivasan et al. variant 'wd_norm'"):
+        grid.add("tables", "cifar10", 1, "pepita", "wd_norm")

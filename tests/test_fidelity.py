@@ -19,7 +19,7 @@ from fa_repro.models import MLP, BoopathyCNN, CrossEntropy, make_loss, make_mode
 from fa_repro.models.cnn import same_padding
 from fa_repro.rules import make_rule
 from fa_repro.rules.base import fan_scale
-from fa_repro.training.experiment import permuted_baseline_change
+from fa_repro.training.metric_hooks import permuted_baseline_change
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +97,7 @@ def test_boopathy_mse_is_the_mean_over_batch_and_classes():
 
 def test_boopathy_runs_use_the_mean_squared_error_so_learning_rates_are_the_papers():
     block = paper_config()["experiments"]["boopathy2022"]
-    specs = boopathy2022.training_specs(block)
+    specs = boopathy2022.grid(block).specs
     assert {spec["loss"] for spec in specs.values()} == {"mse_mean"}
 
 
@@ -203,7 +203,7 @@ def test_weight_mirroring_is_the_transposing_rule_with_the_linear_map():
 # -- 7. Refinetti's deep MLPs have no biases (the authors' code) ------------------------------------------------------
 def test_refinetti_deep_networks_have_no_biases():
     block = paper_config()["experiments"]["refinetti2021"]
-    for name, spec in refinetti2021.training_specs(block).items():
+    for name, spec in refinetti2021.grid(block).specs.items():
         model = make_model(spec["model"], input_shape=(196,), n_out=10, n_seeds=1, generator=gen())
         assert model.biases is None, name
 

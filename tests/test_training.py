@@ -204,7 +204,8 @@ def test_streamed_imagenet_training_resumes_from_its_checkpoint_with_the_same_ba
 
     from fa_repro.models import make_loss
     from fa_repro.training.engine import TrainConfig, Trainer
-    from fa_repro.training.experiment import build_data, build_model_and_rule
+    from fa_repro.training.data import build_data
+    from fa_repro.training.experiment import build_model_and_rule
 
     root = write_imagenet(tmp_path / "imagenet", seed=5)
     prepare("imagenet", {"kind": "imagefolder", "root": str(root), "test_dir": "val"}, tmp_path / "in.pt")

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fa_repro.paper_values import BOOPATHY2022_ALIGNMENT
+from fa_repro.paper_numbers import load as paper_numbers
+
+PAPER_NUMBERS = ("boopathy2022_alignment",)  # printed numbers the checks read (src/fa_repro/paper_numbers/)
+BOOPATHY2022_ALIGNMENT = paper_numbers("boopathy2022_alignment")
 
 
 @dataclass(frozen=True)

@@ -80,13 +80,14 @@ def _read_inputs(items: list[str]) -> dict:
 def figure(args) -> None:
     import importlib
 
+    from fa_repro.figures.leaves import LEAVES
     from fa_repro.plotting import save_figure
 
     module = importlib.import_module(f"fa_repro.figures.{args.figure}")
     inputs = _read_inputs(args.input)
-    missing = set(module.INPUTS) - set(inputs)
+    missing = set(LEAVES[args.figure].teacher_student) - set(inputs)
     if missing:
-        sys.exit(f"figure {args.figure} needs inputs {sorted(missing)}")
+        sys.exit(f"figure {args.figure} needs inputs {sorted(missing)} (declared in src/fa_repro/figures/leaves.yaml)")
     params = json.loads(args.params)
     table = module.table(inputs, params)
     # the pipeline scale (quick | paper | ci); Chu & Bacho's tables use "scale" for the initial weight scale

@@ -32,3 +32,8 @@ def model_module(kind: str) -> str:
     if kind not in MODEL_MODULES:
         raise ValueError(f"unknown model kind {kind!r} (mlp | cnn | rnn)")
     return MODEL_MODULES[kind][0]
+
+
+def rule_name(spec: dict) -> str:
+    """The learning rule a training spec names (``rule: fa`` or ``rule: {name: fa, …}``)."""
+    return spec["rule"]["name"] if isinstance(spec["rule"], dict) else spec["rule"]

@@ -1,7 +1,7 @@
 # The claims registry (src/fa_repro/claims.py) checked on the data of every built leaf: results/claims.csv and
 # figures/claims.md. Reruns whenever a leaf it reads changes; a claim whose leaf is not built says why.
 
-from fa_repro.claims import CLAIMS
+from fa_repro.claims import CLAIMS, PAPER_NUMBERS
 
 CLAIM_LEAVES = sorted({c.figure for c in CLAIMS if c.figure in FIGURES or c.figure in TABLES})
 
@@ -21,7 +21,7 @@ rule claims:
         md="figures/claims.md",
     input:
         **{leaf: f"results/figures/{leaf}.csv" for leaf in CLAIM_LEAVES},
-        code=code("fa_repro.claims"),
+        code=code("fa_repro.claims") + [str(paper_numbers_file(n, workflow.basedir)) for n in PAPER_NUMBERS],
     params:
         inputs=lambda w, input: " ".join(f"--input {leaf}={input[leaf]}" for leaf in CLAIM_LEAVES),
         claims=claims_params(),

@@ -1,92 +1,71 @@
-# One leaf per figure: aggregate result tables into results/figures/<id>.csv and draw
-# figures/<id>.pdf and .png from that table alone (src/fa_repro/figures/<id>.py).
+# One leaf per figure or table, each declared once in src/fa_repro/figures/leaves.yaml: its runs are selected by
+# their tags, its teacher-student tables named. A figure aggregates its result tables into results/figures/<id>.csv
+# and draws figures/<id>.pdf and .png from that table alone (src/fa_repro/figures/<id>.py); a table renders
+# figures/<id>.md and .csv.
 
 from fa_repro.config import user_supplied_missing
+from fa_repro.figures.leaves import LEAVES, PAPERS, check_figure_params, leaf_runs, teacher_student_table
+from fa_repro.paper_numbers import path as paper_numbers_file
 
+check_figure_params(CFG["figures"])
 
-def ts(experiment, kind):
-    return f"results/teacher_student/{experiment}/{'simulation' if kind == 'sim' else 'ode'}.csv"
-
-
-# figure id -> {input name: result table}
-FIGURES = {
-    "refinetti2021_fig2": {"sim": ts("refinetti2021_fig2", "sim")},
-    "refinetti2021_fig3a": {"sim": ts("refinetti2021_fig3", "sim"), "ode": ts("refinetti2021_fig3", "ode")},
-    "refinetti2021_fig3b": {"sim": ts("refinetti2021_fig3", "sim")},
-    "refinetti2021_fig4": {"sim": ts("refinetti2021_fig4", "sim")},
-    "refinetti2021_fig4_plearn": {"sim": ts("refinetti2021_fig4", "sim")},
-    "refinetti2021_fig10": {"sim": ts("refinetti2021_fig10", "sim"), "ode": ts("refinetti2021_fig10", "ode")},
-    "srinivasan2024_fig2b": {"sim": ts("srinivasan2024_fig2", "sim"), "ode": ts("srinivasan2024_fig2", "ode")},
-    "srinivasan2024_fig2c": {"sim": ts("srinivasan2024_fig2", "sim"), "ode": ts("srinivasan2024_fig2", "ode")},
-    "srinivasan2024_fig7": {"sim": ts("srinivasan2024_fig2", "sim"), "ode": ts("srinivasan2024_fig2", "ode")},
-}
-
-
-def training_results(part):
-    """{experiment: metrics table} of one part of a paper's generated grid."""
-    return {name: f"results/training/{name}/metrics.csv" for name in sorted(TRAINING) if name.startswith(part)}
-
-
-FIGURES.update({
-    "refinetti2021_fig5": training_results("refinetti2021_degeneracy_"),
-    "refinetti2021_fig6": {k: v for k, v in training_results("refinetti2021_degeneracy_").items() if k.endswith("_dfa")},
-    "refinetti2021_fig7": training_results("refinetti2021_corruption_"),
-    "refinetti2021_fig8": training_results("refinetti2021_targets_"),
-    "refinetti2021_fig9": training_results("refinetti2021_corruption_"),
-    "refinetti2021_fig12": training_results("refinetti2021_targets_"),
-    "chu2024_fig1": training_results("chu2024_scale_"),
-    "chu2024_fig2": training_results("chu2024_firstupdate_"),
-    "chu2024_fig3": {**training_results("chu2024_epoch_"), **training_results("chu2024_early_")},
-    "chu2024_fig4": training_results("chu2024_alignedstart_"),
-    "chu2024_fig5": training_results("chu2024_stability_"),
-})
-
-
-# leaves of the grids that list their inputs (fa_repro.experiments.<paper>.figure_experiments); experiments on a
-# dataset whose source is `unavailable` are left out and the leaf says which datasets it could not include
+# datasets a leaf cannot include here: `unavailable` sources, and user-supplied ones (ImageNet) without a copy
 UNAVAILABLE = {d: s.get("reason", "unavailable") for d, s in DATA_SOURCES.items() if s["kind"] == "unavailable"}
-UNAVAILABLE.update(user_supplied_missing(DATA_SOURCES))  # e.g. ImageNet while no copy is at its root
-TABLE_IDS = ("srinivasan2024_table1", "srinivasan2024_table3", "boopathy2022_table1", "boopathy2022_table2",
-             "boopathy2022_table10")
-LEAF_MISSING = {}  # leaf -> {dataset: reason}
-TABLES = {}
-for _leaf, _names in figure_experiments(CFG["experiments"]).items():
-    _datasets = {n: TRAINING[n]["data"].get("dataset") for n in _names}
-    _missing = {d: UNAVAILABLE[d] for d in _datasets.values() if d in UNAVAILABLE}
-    _inputs = {n: f"results/training/{n}/metrics.csv" for n in sorted(_names) if _datasets[n] not in UNAVAILABLE}
+UNAVAILABLE.update(user_supplied_missing(DATA_SOURCES))
+
+
+def leaf_inputs(leaf):
+    """({input name: result table}, {dataset left out: why}) of one declared leaf."""
+    inputs = {name: teacher_student_table(experiment, name) for name, experiment in leaf.teacher_student.items()}
+    missing = {}
+    for run in leaf_runs(leaf, RUN_TAGS):
+        dataset = TRAINING[run]["data"].get("dataset")
+        if dataset in UNAVAILABLE:
+            missing[dataset] = UNAVAILABLE[dataset]
+        else:
+            inputs[run] = f"results/training/{run}/metrics.csv"
+    return inputs, missing
+
+
+FIGURES, TABLES, LEAF_MISSING = {}, {}, {}  # leaf -> inputs (built leaves); leaf -> {dataset: reason}
+for _leaf in LEAVES.values():
+    _inputs, _missing = leaf_inputs(_leaf)
     if _missing:
-        LEAF_MISSING[_leaf] = _missing
+        LEAF_MISSING[_leaf.id] = _missing
     if _inputs:
-        (TABLES if _leaf in TABLE_IDS else FIGURES)[_leaf] = _inputs
+        (TABLES if _leaf.kind == "table" else FIGURES)[_leaf.id] = _inputs
 for _leaf, _missing in sorted(LEAF_MISSING.items()):
     _state = "built without" if _leaf in FIGURES or _leaf in TABLES else "NOT BUILT: needs"
     print(f"fa-repro: {_leaf} {_state} {', '.join(sorted(_missing))} ({'; '.join(sorted(set(_missing.values())))})",
           file=sys.stderr)
 
 
-def caption(leaf):
+def caption(leaf_id):
     """The report caption of a leaf: paper, figure, what it shows, scale and parameters, claims it supports."""
     from fa_repro.claims import CLAIMS
-    from fa_repro.figures.catalogue import LEAVES, PAPERS
 
-    paper = leaf.split("_")[0]
-    number, what = LEAVES.get(leaf, ("", leaf))
-    claims = ", ".join(f"{c.id} ({c.statement})" for c in CLAIMS if c.figure == leaf) or "none registered"
-    inputs = FIGURES.get(leaf) or TABLES.get(leaf) or {}
-    missing = LEAF_MISSING.get(leaf)
-    text = (f"**{PAPERS.get(paper, paper)}, {number}.** {what}. Scale ``{CFG['scale']}``; figure parameters "
-            f"``{figure_params(leaf)}``; built from {len(inputs)} result table(s) "
+    leaf = LEAVES[leaf_id]
+    claims = ", ".join(f"{c.id} ({c.statement})" for c in CLAIMS if c.figure == leaf_id) or "none registered"
+    inputs = FIGURES.get(leaf_id) or TABLES.get(leaf_id) or {}
+    missing = LEAF_MISSING.get(leaf_id)
+    text = (f"**{PAPERS[leaf.paper]}, {leaf.number}.** {leaf.caption}. Scale ``{CFG['scale']}``; figure parameters "
+            f"``{figure_params(leaf_id)}``; built from {len(inputs)} result table(s) "
             f"(each carries the config and seeds that produced it). Claims: {claims}.")
     if missing:
         text += " Not included: " + "; ".join(f"{d} ({r})" for d, r in missing.items()) + "."
     return text
 
 
-def figure_params(fig):
-    params = {"scale": CFG["scale"], **CFG["figures"].get(fig, {})}
-    if fig in LEAF_MISSING:
-        params["unavailable"] = LEAF_MISSING[fig]
+def figure_params(leaf_id):
+    params = {"scale": CFG["scale"], **CFG["figures"].get(leaf_id, {})}
+    if leaf_id in LEAF_MISSING:
+        params["unavailable"] = LEAF_MISSING[leaf_id]
     return json.dumps(params, sort_keys=True)
+
+
+def leaf_code(leaf_id, *extra):
+    """The package source a leaf runs and the printed-number files it reads."""
+    return code(LEAVES[leaf_id].module, *extra) + [str(paper_numbers_file(n, workflow.basedir)) for n in LEAVES[leaf_id].paper_numbers]
 
 
 rule figure:
@@ -97,7 +76,7 @@ rule figure:
         csv="results/figures/{figure}.csv",
     input:
         unpack(lambda w: FIGURES[w.figure]),
-        code=lambda w: code(f"fa_repro.figures.{w.figure}", "fa_repro.plotting"),
+        code=lambda w: leaf_code(w.figure, "fa_repro.plotting"),
     params:
         inputs=lambda w, input: " ".join(f"--input {name}={input[name]}" for name in FIGURES[w.figure]),
         figure=lambda w: figure_params(w.figure),
@@ -122,7 +101,7 @@ rule table:
         csv="results/figures/{table}.csv",
     input:
         unpack(lambda w: TABLES[w.table]),
-        code=lambda w: code(f"fa_repro.figures.{w.table}"),
+        code=lambda w: leaf_code(w.table),
     params:
         inputs=lambda w, input: " ".join(f"--input {name}={input[name]}" for name in TABLES[w.table]),
         table=lambda w: figure_params(w.table),

@@ -3,18 +3,19 @@
 # its checkpoint when rerun.
 
 from fa_repro.config import validate_training_specs
-from fa_repro.experiments import figure_experiments, training_specs
-from fa_repro.registry import model_module, rule_module
+from fa_repro.experiments import grids, selection_tags, training_specs
+from fa_repro.registry import model_module, rule_module, rule_name
 
 # hand-written experiments (config.yaml: training) and the papers' grids (config.yaml: experiments)
-TRAINING = {**CFG["training"], **training_specs(CFG["experiments"])}
+_GRIDS = grids(CFG["experiments"])
+TRAINING = {**CFG["training"], **training_specs(CFG["experiments"], _GRIDS)}
+RUN_TAGS = selection_tags(CFG["experiments"], _GRIDS)  # what leaves select runs by (figures.smk)
 validate_training_specs(TRAINING, SCHEMA)
 
 
 def training_code(name):
     spec = TRAINING[name]
-    rule_name = spec["rule"]["name"] if isinstance(spec["rule"], dict) else spec["rule"]
-    return code("fa_repro.training.experiment", rule_module(rule_name), model_module(spec["model"]["kind"]))
+    return code("fa_repro.training.experiment", rule_module(rule_name(spec)), model_module(spec["model"]["kind"]))
 
 
 def training_data(name):

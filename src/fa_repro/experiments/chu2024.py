@@ -13,16 +13,14 @@ with lr 0.05, FA feedback entries from {−1, 1}, initial weights N(0, 1) × sca
 
 from __future__ import annotations
 
-
-def _label(value: float) -> str:
-    return f"{value:g}".replace("-", "m").replace(".", "p")
+from .grid import Runs, value_label
 
 
-def _base(c: dict, runs: int, scale: float, epochs: int) -> dict:
+def _base(c: dict, runs: int, init_scale: float, epochs: int) -> dict:
     return {
         "data": {"dataset": "mnist", "subset": c["n_train"], "test_subset": c["n_test"]},
         "model": {"kind": "mlp", "hidden": list(c["hidden"]), "activation": c["activation"], "init": "normal",
-                  "init_scale": scale},
+                  "init_scale": init_scale},
         "loss": "cross_entropy",
         "optimizer": {"lr": c["lr"]},
         "epochs": epochs,
@@ -38,64 +36,59 @@ def _fa(c: dict, feedback: str | None = None) -> dict:
     return {"name": "fa", "feedback": feedback or c["feedback"], "feedback_scale": 1.0}
 
 
-def initial_scale(c: dict, b: dict) -> dict[str, dict]:
-    specs = {}
+def initial_scale(runs: Runs, c: dict, b: dict) -> None:
+    """Studies ``initial_scale`` (Fig. 1: FA trained from each scale) and ``first_update`` (Fig. 2)."""
     for scale in b["scales"]:
         spec = _base(c, b["runs"], scale, b["epochs"])
-        spec.update(rule=_fa(c), metrics=["weight_alignment", "update_alignment"], tags={"scale": scale})
-        specs[f"chu2024_scale_{_label(scale)}"] = spec
+        spec.update(rule=_fa(c), metrics=["weight_alignment", "update_alignment"], tags={"init_scale": scale})
+        runs.put(f"chu2024_scale_{value_label(scale)}", spec, "initial_scale")
     for scale in b["first_update_scales"]:
         spec = _base(c, b["first_update_runs"], scale, 1)
-        spec.update(rule=_fa(c), metrics=["update_norm"], max_steps=1, tags={"scale": scale})
-        specs[f"chu2024_firstupdate_{_label(scale)}"] = spec
-    return specs
+        spec.update(rule=_fa(c), metrics=["update_norm"], max_steps=1, tags={"init_scale": scale})
+        runs.put(f"chu2024_firstupdate_{value_label(scale)}", spec, "first_update")
 
 
-def perturbed(c: dict, b: dict) -> dict[str, dict]:
-    specs = {}
+def perturbed(runs: Runs, c: dict, b: dict) -> None:
     for phase, epochs, steps, reps in (("epoch", 1, None, b["repetitions_epoch"]),
                                        ("early", 1, b["early_updates"], b["repetitions_early"])):
         def add(name, rule, method, metrics=(), **tags):
             spec = _base(c, reps, c["default_scale"], epochs)
             spec.update(rule=rule, metrics=list(metrics), max_steps=steps,
                         tags={"phase": phase, "method": method, **tags})
-            specs[f"chu2024_{phase}_{name}"] = spec
+            runs.put(f"chu2024_{phase}_{name}", spec, "perturbed")
 
         for a in b["alignments"]:
-            add(f"perturbed_c{_label(a)}", {"name": "perturbed_bp", "alignment": a}, "perturbed_bp", alignment=a)
+            add(f"perturbed_c{value_label(a)}", {"name": "perturbed_bp", "alignment": a}, "perturbed_bp", alignment=a)
         add("bp", {"name": "bp"}, "bp")
         add("lastlayer", {"name": "last_layer"}, "last_layer")
         if phase == "early":  # FA's alignment is measured: its GA per hidden layer after the updates
             add("fa", _fa(c), "fa", ["update_alignment"])
-    return specs
 
 
-def aligned_start(c: dict, b: dict) -> dict[str, dict]:
-    specs = {}
+def aligned_start(runs: Runs, c: dict, b: dict) -> None:
     for init in b["inits"]:
         spec = _base(c, b["runs"], c["default_scale"], b["epochs"])
         spec.update(rule=_fa(c, b["feedback"]), init_from_feedback=init,
                     metrics=["weight_alignment", "update_alignment"], tags={"init": init})
-        specs[f"chu2024_alignedstart_{init}"] = spec
-    return specs
+        runs.put(f"chu2024_alignedstart_{init}", spec, "aligned_start")
 
 
-def stability(c: dict, b: dict) -> dict[str, dict]:
-    specs = {}
+def stability(runs: Runs, c: dict, b: dict) -> None:
     for panel, receiver in (("a", "partner"), ("b", "self")):
         spec = _base(c, b["runs"], c["default_scale"], 1)
         spec.update(rule=_fa(c), tags={"panel": panel},
                     lockstep={"partner": {"name": "bp"}, "swap_at": b["swap_at"], "receiver": receiver,
                               "steps": b["steps"], "record_every_steps": b["record_every_steps"]})
-        specs[f"chu2024_stability_{panel}"] = spec
-    return specs
+        runs.put(f"chu2024_stability_{panel}", spec, "stability")
 
 
-def training_specs(block: dict) -> dict[str, dict]:
+def grid(block: dict) -> Runs:
+    """The experiments of the studies ``initial_scale``, ``first_update``, ``perturbed``, ``aligned_start`` and
+    ``stability``."""
     c = block["common"]
-    specs = {}
-    specs.update(initial_scale(c, block["initial_scale"]))
-    specs.update(perturbed(c, block["perturbed"]))
-    specs.update(aligned_start(c, block["aligned_start"]))
-    specs.update(stability(c, block["stability"]))
-    return specs
+    runs = Runs("chu2024")
+    initial_scale(runs, c, block["initial_scale"])
+    perturbed(runs, c, block["perturbed"])
+    aligned_start(runs, c, block["aligned_start"])
+    stability(runs, c, block["stability"])
+    return runs

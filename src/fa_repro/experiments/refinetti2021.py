@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import copy
 
-
-def _label(value: float) -> str:
-    return f"{value:g}".replace(".", "p")
+from .grid import Runs, value_label
 
 
 def _run(common: dict, runs: int, pairs: bool) -> dict:
@@ -41,8 +39,7 @@ def _feedback(common: dict) -> dict:
     return {"feedback": common["feedback"], "fan_scaling": common["fan_scaling"]}
 
 
-def degeneracy(common: dict, block: dict) -> dict[str, dict]:
-    specs = {}
+def degeneracy(runs: Runs, common: dict, block: dict) -> None:
     for dataset in block["datasets"]:
         for activation in block["activations"]:
             for algorithm in block["algorithms"]:
@@ -53,12 +50,10 @@ def degeneracy(common: dict, block: dict) -> dict[str, dict]:
                 spec["metrics"] = ["pair_similarity"] + (["weight_alignment", "gradient_alignment"]
                                                          if algorithm == "dfa" else [])
                 spec["tags"] = {"dataset": dataset, "activation": activation, "algorithm": algorithm}
-                specs[f"refinetti2021_degeneracy_{dataset}_{activation}_{algorithm}"] = spec
-    return specs
+                runs.put(f"refinetti2021_degeneracy_{dataset}_{activation}_{algorithm}", spec, "degeneracy")
 
 
-def label_corruption(common: dict, block: dict) -> dict[str, dict]:
-    specs = {}
+def label_corruption(runs: Runs, common: dict, block: dict) -> None:
     for p in block["levels"]:
         spec = _run(common, block["runs"], pairs=True)
         spec["data"] = {"dataset": block["dataset"], "downscale": common["downscale"], "subset": block["n_train"],
@@ -67,12 +62,10 @@ def label_corruption(common: dict, block: dict) -> dict[str, dict]:
         spec["rule"] = {"name": "dfa", **_feedback(common)}
         spec["metrics"] = ["weight_alignment", "gradient_alignment", "pair_similarity"]
         spec["tags"] = {"dataset": block["dataset"], "activation": block["activation"], "corruption": p}
-        specs[f"refinetti2021_corruption_p{_label(p)}"] = spec
-    return specs
+        runs.put(f"refinetti2021_corruption_p{value_label(p)}", spec, "label_corruption")
 
 
-def target_structure(common: dict, block: dict) -> dict[str, dict]:
-    specs = {}
+def target_structure(runs: Runs, common: dict, block: dict) -> None:
     for activation in block["activations"]:
         for alpha in block["alphas"]:
             for beta in block["betas"]:
@@ -86,20 +79,16 @@ def target_structure(common: dict, block: dict) -> dict[str, dict]:
                 spec["metrics"] = ["weight_alignment", "gradient_alignment"]
                 spec["alignment_batch"] = block["n_train"]
                 spec["tags"] = {"activation": activation, "alpha": alpha, "beta": beta}
-                specs[f"refinetti2021_targets_{activation}_a{_label(alpha)}_b{_label(beta)}"] = spec
-    return specs
+                runs.put(f"refinetti2021_targets_{activation}_a{value_label(alpha)}_b{value_label(beta)}", spec,
+                         "target_structure")
 
 
-def training_specs(block: dict) -> dict[str, dict]:
+def grid(block: dict) -> Runs:
+    """The experiments of the studies ``degeneracy``, ``label_corruption`` and ``target_structure``."""
     block = copy.deepcopy(block)
     common = block["common"]
-    specs = {}
-    specs.update(degeneracy(common, block["degeneracy"]))
-    specs.update(label_corruption(common, block["label_corruption"]))
-    specs.update(target_structure(common, block["target_structure"]))
-    return specs
-
-
-def experiments_of(specs: dict[str, dict], part: str) -> list[str]:
-    """Names of the generated experiments of one part (degeneracy | corruption | targets)."""
-    return sorted(name for name in specs if name.startswith(f"refinetti2021_{part}"))
+    runs = Runs("refinetti2021")
+    degeneracy(runs, common, block["degeneracy"])
+    label_corruption(runs, common, block["label_corruption"])
+    target_structure(runs, common, block["target_structure"])
+    return runs

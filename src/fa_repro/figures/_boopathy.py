@@ -46,3 +46,18 @@ def width_axis(ax, widths) -> None:
     ax.set_xscale("log", base=2)
     ax.set_xticks(sorted(widths), [f"×{w}" for w in sorted(widths)])
     ax.set_xlabel("network scale (filters per layer)")
+
+
+def _paper_key(value):
+    """A table value as the printed numbers key it: whole numbers (widths, training-set sizes) as int."""
+    return int(value) if isinstance(value, (int, float, np.number)) and float(value).is_integer() else value
+
+
+def best_beside_paper(inputs: dict[str, pd.DataFrame], by: list[str], printed: dict) -> pd.DataFrame:
+    """Best test accuracy over epochs and learning rates per ``by`` group (:func:`best_over_lr`), with the paper's
+    printed accuracy for the same keys beside it as a fraction (``paper_test_acc``; NaN where none is printed)."""
+    runs = best_per_run(pd.concat(inputs.values(), ignore_index=True), by + ["lr"])
+    out = best_over_lr(runs, by)
+    keys = zip(*(out[k].map(_paper_key) for k in by))
+    out["paper_test_acc"] = [printed.get(key if len(by) > 1 else key[0], float("nan")) / 100 for key in keys]
+    return out

@@ -35,3 +35,11 @@ def nearest_time_rows(df: pd.DataFrame, times) -> pd.DataFrame:
     positive = np.where(t > 0, t, np.nan)
     rows = [int(np.nanargmin(np.abs(np.log(positive) - np.log(tt)))) for tt in times]
     return df.iloc[rows]
+
+
+def simulation_against_ode(ax, runs: pd.DataFrame, color, sim_label: str, ode_label: str, ms: float = 3.0) -> None:
+    """eg(t) of one set of runs: the simulation as a line, every third ODE point as an open circle (t > 0)."""
+    sim = runs[(runs.source == "sim") & (runs.t > 0)]
+    ode = runs[(runs.source == "ode") & (runs.t > 0)]
+    ax.plot(sim.t, sim.eg, color=color, lw=1.5, label=sim_label)
+    ax.plot(ode.t[::3], ode.eg[::3], "o", ms=ms, mfc="none", color=color, label=ode_label)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pandas as pd
 from scipy.stats import spearmanr
 
-from ..paper_values import BOOPATHY2022_ALIGNMENT
+from ..paper_numbers import load as paper_numbers
 from ._boopathy import width_axis
 from ._training import final_epoch, stacked, unavailable_note
 
-INPUTS = ()  # the alignment runs
+BOOPATHY2022_ALIGNMENT = paper_numbers("boopathy2022_alignment")  # printed in the paper (src/fa_repro/paper_numbers/)
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:

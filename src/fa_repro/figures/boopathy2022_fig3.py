@@ -7,8 +7,6 @@ import pandas as pd
 from ._boopathy import best_per_run, style
 from ._training import unavailable_note
 
-INPUTS = ()  # the learning-rate sweep
-
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     runs = best_per_run(pd.concat(inputs.values(), ignore_index=True), ["dataset", "method", "width", "lr"])

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..paper_values import BOOPATHY2022_ACCURACY
-from ._boopathy import best_over_lr, best_per_run, style, width_axis
+from ..paper_numbers import load as paper_numbers
+from ._boopathy import best_beside_paper, style, width_axis
 from ._training import unavailable_note
 
-INPUTS = ()  # every rule × width × lr run
+BOOPATHY2022_ACCURACY = paper_numbers("boopathy2022_accuracy")  # printed in the paper (src/fa_repro/paper_numbers/)
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
-    runs = best_per_run(pd.concat(inputs.values(), ignore_index=True), ["dataset", "method", "width", "lr"])
-    out = best_over_lr(runs, ["dataset", "method", "width"])
-    out["paper_test_acc"] = [BOOPATHY2022_ACCURACY.get((d, m, int(w)), float("nan")) / 100
-                             for d, m, w in zip(out.dataset, out.method, out.width)]
+    out = best_beside_paper(inputs, ["dataset", "method", "width"], BOOPATHY2022_ACCURACY)
     gap = out[out.method == "normal"].set_index(["dataset", "width"]).test_acc
     out["gap_to_normal"] = [gap.get((d, w), float("nan")) - a for d, w, a in zip(out.dataset, out.width, out.test_acc)]
     return out

@@ -8,8 +8,6 @@ import pandas as pd
 
 from ._boopathy import style
 
-INPUTS = ()  # the ImageNet runs, one per rule
-
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     df = pd.concat(inputs.values(), ignore_index=True)

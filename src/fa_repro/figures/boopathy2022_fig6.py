@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..paper_values import BOOPATHY2022_SMALL_DATA
-from ._boopathy import best_over_lr, best_per_run, style
+from ..paper_numbers import load as paper_numbers
+from ._boopathy import best_beside_paper, style
 
-INPUTS = ()  # the small-data runs
+BOOPATHY2022_SMALL_DATA = paper_numbers("boopathy2022_small_data")  # printed in the paper (src/fa_repro/paper_numbers/)
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
-    runs = best_per_run(pd.concat(inputs.values(), ignore_index=True), ["method", "width", "n_train", "lr"])
-    out = best_over_lr(runs, ["method", "width", "n_train"])
-    out["paper_test_acc"] = [BOOPATHY2022_SMALL_DATA.get((m, int(w), int(n)), float("nan")) / 100
-                             for m, w, n in zip(out.method, out.width, out.n_train)]
-    return out
+    return best_beside_paper(inputs, ["method", "width", "n_train"], BOOPATHY2022_SMALL_DATA)
 
 
 def draw(df: pd.DataFrame, params: dict):

@@ -6,8 +6,6 @@ import pandas as pd
 
 from ._training import stacked, unavailable_note
 
-INPUTS = ()  # the over-training alignment runs
-
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     df = stacked(inputs)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..paper_values import BOOPATHY2022_RNN_LOSS
+from ..paper_numbers import load as paper_numbers
 from ._boopathy import style, width_axis
 from ._training import final_epoch
 
-INPUTS = ()  # the RNN runs
+BOOPATHY2022_RNN_LOSS = paper_numbers("boopathy2022_rnn_loss")  # printed in the paper (src/fa_repro/paper_numbers/)
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:

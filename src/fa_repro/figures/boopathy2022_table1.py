@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..paper_values import BOOPATHY2022_PROP
-from ._boopathy import best_over_lr, best_per_run, label
+from ..paper_numbers import load as paper_numbers
+from ._boopathy import best_beside_paper, label
 from ._markdown import markdown_table, percent
 
-INPUTS = ()
+BOOPATHY2022_PROP = paper_numbers("boopathy2022_prop")  # printed in the paper (src/fa_repro/paper_numbers/)
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
-    runs = best_per_run(pd.concat(inputs.values(), ignore_index=True), ["method", "width", "lr"])
-    out = best_over_lr(runs, ["method", "width"])
-    out["paper_test_acc"] = [BOOPATHY2022_PROP.get((m, int(w)), float("nan")) / 100 for m, w in zip(out.method, out.width)]
-    return out
+    return best_beside_paper(inputs, ["method", "width"], BOOPATHY2022_PROP)
 
 
 def render(df: pd.DataFrame, params: dict):

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..paper_values import BOOPATHY2022_STANDARD
-from ._boopathy import best_over_lr, best_per_run, label
+from ..paper_numbers import load as paper_numbers
+from ._boopathy import best_beside_paper, label
 from ._markdown import markdown_table, percent
 
-INPUTS = ()
+BOOPATHY2022_STANDARD = paper_numbers("boopathy2022_standard")  # printed in the paper (src/fa_repro/paper_numbers/)
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
-    runs = best_per_run(pd.concat(inputs.values(), ignore_index=True), ["setting", "method", "width", "lr"])
-    out = best_over_lr(runs, ["setting", "method", "width"])
-    out["paper_test_acc"] = [BOOPATHY2022_STANDARD.get((s, m, int(w)), float("nan")) / 100
-                             for s, m, w in zip(out.setting, out.method, out.width)]
-    return out
+    return best_beside_paper(inputs, ["setting", "method", "width"], BOOPATHY2022_STANDARD)
 
 
 def render(df: pd.DataFrame, params: dict):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..paper_values import BOOPATHY2022_SEEDS
+from ..paper_numbers import load as paper_numbers
 from ._boopathy import best_over_lr, best_per_run, label
 from ._markdown import markdown_table, percent
 
-INPUTS = ()
+BOOPATHY2022_SEEDS = paper_numbers("boopathy2022_seeds")  # printed in the paper (src/fa_repro/paper_numbers/)
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:

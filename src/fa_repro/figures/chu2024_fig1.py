@@ -8,11 +8,10 @@ import pandas as pd
 from ..plotting import subplots
 from ._training import band, run_average, stacked
 
-INPUTS = ()  # every chu2024_scale_* experiment
-
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
-    return run_average(stacked(inputs), ["scale", "epoch"],
+    runs = stacked(inputs).rename(columns={"init_scale": "scale"})  # the catalogue's scale: initial weight scale
+    return run_average(runs, ["scale", "epoch"],
                        {"accuracy": "test_acc", "wa": "wa_global", "ga": "update_alignment_global"})
 
 

@@ -9,8 +9,6 @@ import pandas as pd
 from ..plotting import subplots
 from ._training import stacked
 
-INPUTS = ()  # every chu2024_firstupdate_* experiment
-
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     df = stacked(inputs)
@@ -19,7 +17,7 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     for column in sorted(c for c in df.columns if re.fullmatch(r"update_norm_layer\d+", c)):
         layer = int(column.rsplit("layer", 1)[1])
         norms = first[column] / first["lr"]
-        for scale, group in norms.groupby(first.scale):
+        for scale, group in norms.groupby(first.init_scale):  # the catalogue's scale: initial weight scale
             rows.append({"scale": scale, "layer": layer, "grad_norm": group.mean(), "grad_norm_std": group.std(ddof=0),
                          "n_runs": len(group)})
     return pd.DataFrame(rows).sort_values(["layer", "scale"])

@@ -9,7 +9,6 @@ import pandas as pd
 from ..plotting import subplots
 from ._training import stacked
 
-INPUTS = ()  # every chu2024_epoch_* and chu2024_early_* experiment
 COLOURS = {"perturbed_bp": "tab:grey", "fa": "tab:blue", "last_layer": "tab:red"}
 LABELS = {"perturbed_bp": "perturbed BP", "fa": "FA", "last_layer": "last layer only"}
 

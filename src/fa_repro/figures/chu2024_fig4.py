@@ -6,7 +6,6 @@ import pandas as pd
 
 from ._training import epoch_panels, run_average, stacked
 
-INPUTS = ()  # every chu2024_alignedstart_* experiment
 COLOURS = {"none": "tab:blue", "sign": "tab:green", "equal": "tab:red"}
 LABELS = {"none": "random initial weights", "sign": "signs of the feedback", "equal": "equal to the feedback"}
 

@@ -10,7 +10,6 @@ import pandas as pd
 from ..plotting import subplots
 from ._training import stacked
 
-INPUTS = ()  # chu2024_stability_a and _b
 LAYERS = {2: "hidden layer 2", 3: "output layer"}
 
 

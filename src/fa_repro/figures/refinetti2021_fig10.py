@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..plotting import log_time_axis, subplots
+from ._teacher_student import simulation_against_ode
 
-INPUTS = ("sim", "ode")
 COLOURS = {"normal": "tab:blue", "orthogonal": "tab:orange"}
 LABELS = {"normal": "F1 random", "orthogonal": r"F1 $\perp$ W̃2"}
 
@@ -20,10 +20,7 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 def draw(df: pd.DataFrame, params: dict):
     fig, ax = subplots(figsize=(5, 3.6))
     for kind, sub in df.groupby("feedback"):
-        sim = sub[(sub.source == "sim") & (sub.t > 0)]
-        ode = sub[(sub.source == "ode") & (sub.t > 0)]
-        ax.plot(sim.t, sim.eg, color=COLOURS[kind], lw=1.5, label=f"{LABELS[kind]}: simulation")
-        ax.plot(ode.t[::3], ode.eg[::3], "o", ms=3, mfc="none", color=COLOURS[kind], label=f"{LABELS[kind]}: ODE")
+        simulation_against_ode(ax, sub, COLOURS[kind], f"{LABELS[kind]}: simulation", f"{LABELS[kind]}: ODE")
     log_time_axis(ax)
     ax.legend(loc="lower left")
     ax.set_title("DFA from zero initial weights (erf, K = M = 2)")

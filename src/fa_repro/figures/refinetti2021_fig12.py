@@ -8,8 +8,6 @@ import pandas as pd
 from ..plotting import subplots
 from ._training import run_average, stacked
 
-INPUTS = ()  # every refinetti2021_targets_* experiment
-
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     return run_average(stacked(inputs), ["activation", "alpha", "beta", "epoch"], {"wa": "wa_global"})

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..plotting import log_time_axis, save_figure, subplots  # noqa: F401
+from ..plotting import log_time_axis, subplots
 
-INPUTS = ("sim",)
 COLOURS = {"erf": "tab:blue", "relu": "tab:orange", "linear": "tab:green"}
 TITLES = {"a": "(a) BP, K = M", "b": "(b) DFA, K = M", "c": "(c) DFA, K = {factor}M"}
 

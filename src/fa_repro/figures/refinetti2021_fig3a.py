@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..plotting import RULE_COLOURS, RULE_LABELS, log_time_axis, subplots
-
-INPUTS = ("sim", "ode")
+from ._teacher_student import simulation_against_ode
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
@@ -23,11 +22,8 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 def draw(df: pd.DataFrame, params: dict):
     fig, ax = subplots(figsize=(5, 3.6))
     for rule, sub in df.groupby("algorithm"):
-        sim = sub[(sub.source == "sim") & (sub.t > 0)]
-        ode = sub[(sub.source == "ode") & (sub.t > 0)]
-        ax.plot(sim.t, sim.eg, color=RULE_COLOURS[rule], lw=1.5, label=f"{RULE_LABELS[rule]} simulation")
-        ax.plot(ode.t[::3], ode.eg[::3], "o", ms=3.5, mfc="none", color=RULE_COLOURS[rule],
-                label=f"{RULE_LABELS[rule]} ODE (Eq. 27)")
+        simulation_against_ode(ax, sub, RULE_COLOURS[rule], f"{RULE_LABELS[rule]} simulation",
+                               f"{RULE_LABELS[rule]} ODE (Eq. 27)", ms=3.5)
     log_time_axis(ax)
     ax.legend(loc="lower left")
     ax.set_title(f"Plateaus: simulation vs theory (erf, K = M = 2, N = {int(df.N.iloc[0])}, η = {df.eta.iloc[0]})")

@@ -6,10 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..plotting import EG_LABEL, save_figure, subplots  # noqa: F401
+from ..plotting import EG_LABEL, subplots
 from ._teacher_student import cosine, degenerate_images, nearest_time_rows, vectors
-
-INPUTS = ("sim",)
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:

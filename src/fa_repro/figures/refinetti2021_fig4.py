@@ -6,7 +6,6 @@ import pandas as pd
 
 from ..plotting import log_time_axis, subplots
 
-INPUTS = ("sim",)
 COLOURS = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:grey", "tab:olive"]
 
 

@@ -13,8 +13,6 @@ import pandas as pd
 
 from ..plotting import subplots
 
-INPUTS = ("sim",)
-
 
 def p_learn(K: int, M: int) -> float:
     """P(at least M of K i.i.d. symmetric feedback entries are positive) (Refinetti Sec. 1.2)."""

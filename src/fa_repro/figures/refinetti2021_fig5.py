@@ -8,8 +8,6 @@ import pandas as pd
 from ..plotting import subplots
 from ._training import ACTIVATION_STYLES, ALGORITHM_COLOURS, ALGORITHM_LABELS, band, run_average, stacked
 
-INPUTS = ()  # every refinetti2021_degeneracy_* experiment
-
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     df = stacked(inputs)

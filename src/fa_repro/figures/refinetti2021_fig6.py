@@ -6,7 +6,6 @@ import pandas as pd
 
 from ._training import ACTIVATION_STYLES, epoch_panels, run_average, stacked
 
-INPUTS = ()  # the refinetti2021_degeneracy_*_dfa experiments
 DATASET_COLOURS = {"mnist": "tab:green", "cifar10": "tab:red"}
 
 

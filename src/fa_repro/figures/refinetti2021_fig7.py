@@ -9,8 +9,6 @@ import pandas as pd
 from ..plotting import subplots
 from ._training import band, stacked
 
-INPUTS = ()  # the refinetti2021_corruption experiment at params["corruption"]
-
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     df = stacked(inputs)

@@ -8,8 +8,6 @@ import pandas as pd
 from ..plotting import subplots
 from ._training import run_average, stacked
 
-INPUTS = ()  # every refinetti2021_targets_* experiment
-
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     df = stacked(inputs)

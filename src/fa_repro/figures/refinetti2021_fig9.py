@@ -9,8 +9,6 @@ import pandas as pd
 from ..plotting import subplots
 from ._training import band, run_average, stacked
 
-INPUTS = ()  # every refinetti2021_corruption_* experiment
-
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     df = stacked(inputs)

@@ -6,7 +6,6 @@ import pandas as pd
 
 from ._training import run_average, stacked
 
-INPUTS = ()  # the mnist h1 pepita_vanilla and pepita_afa experiments
 LABELS = {"vanilla": "PEPITA", "afa": "AFA (Eq. 11)"}
 
 

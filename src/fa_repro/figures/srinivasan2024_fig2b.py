@@ -6,8 +6,6 @@ import pandas as pd
 
 from ..plotting import RULE_COLOURS, RULE_LABELS, log_time_axis, subplots
 
-INPUTS = ("sim", "ode")
-
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     df = pd.concat([inputs["sim"], inputs["ode"]], ignore_index=True)

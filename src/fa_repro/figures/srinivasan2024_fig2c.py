@@ -9,7 +9,6 @@ import pandas as pd
 from ..plotting import subplots
 from ._teacher_student import cosine, degenerate_images, vectors
 
-INPUTS = ("sim", "ode")
 QUANTITIES = {"teacher": "cos(W2, W̃2)", "degenerate": "cos(W2, closest degenerate solution)",
               "adaptive_feedback": "cos(W2, f = W1F/D)"}
 COLOURS = {"teacher": "darkgreen", "degenerate": "yellowgreen", "adaptive_feedback": "tab:orange"}

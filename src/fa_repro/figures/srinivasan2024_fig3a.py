@@ -7,7 +7,6 @@ import pandas as pd
 
 from ._training import final_epoch, stacked
 
-INPUTS = ()  # the cifar10 pepita {plain, he_uniform, hebbian} experiments at every depth
 VARIANTS = {"plain": ("PEPITA (He normal)", "tab:blue", "o"), "he_uniform": ("PEPITA (He uniform)", "tab:green", "s"),
             "hebbian": ("PEPITA-Hebbian", "tab:red", "^")}
 

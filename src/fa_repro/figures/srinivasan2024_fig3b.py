@@ -8,8 +8,6 @@ import pandas as pd
 
 from ._training import band, run_average, stacked
 
-INPUTS = ()  # the cifar10 pepita {plain, wd} experiments at every depth
-
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     df = stacked(inputs)

@@ -7,7 +7,6 @@ import pandas as pd
 
 from ._training import band, run_average, stacked
 
-INPUTS = ()  # pepita experiments {plain, wm, wd_wm, wm_prem}
 VARIANTS = {"plain": ("PEPITA", "tab:blue"), "wm": ("PEPITA + WM", "tab:pink"),
             "wd_wm": ("PEPITA + WD + WM", "tab:purple"), "wm_prem": ("PEPITA + WM + preM", "tab:olive")}
 

@@ -6,7 +6,6 @@ import pandas as pd
 
 from ._training import band, run_average, stacked
 
-INPUTS = ()  # the pepita time_local and time_local_f0 experiments
 LABELS = {"time_local": ("PEPITA-time-local", "tab:blue"), "time_local_f0": ("time-local, F = 0", "tab:gray")}
 
 

@@ -8,8 +8,6 @@ import pandas as pd
 from ..plotting import RULE_COLOURS, RULE_LABELS, subplots
 from ._teacher_student import vectors
 
-INPUTS = ("sim", "ode")
-
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     frames = []

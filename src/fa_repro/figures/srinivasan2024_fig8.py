@@ -6,8 +6,6 @@ import pandas as pd
 
 from ._training import final_epoch, stacked, unavailable_note
 
-INPUTS = ()  # the pepita norm experiments at every depth and dataset
-
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     df = final_epoch(stacked(inputs), ["experiment"])

@@ -7,11 +7,12 @@ import math
 
 import pandas as pd
 
-from ..paper_values import SRINIVASAN2024_ACCURACY
+from ..paper_numbers import load as paper_numbers
 from ._markdown import markdown_table, ours_beside_paper
 from ._training import final_epoch, stacked, unavailable_note
 
-INPUTS = ()  # every table experiment (config: experiments.srinivasan2024.tables)
+SRINIVASAN2024_ACCURACY = paper_numbers("srinivasan2024_accuracy")  # printed in the paper (src/fa_repro/paper_numbers/)
+
 METHOD_LABELS = {"bp": "BP", "fa": "FA", "drtp": "DRTP", "pepita": "PEPITA"}
 VARIANT_LABELS = {"plain": "", "wd": " + WD", "norm": " + Norm", "wm": " + WM", "wd_wm": " + WD + WM",
                   "norm_wm": " + Norm + WM", "table2_wm": " + WM (Table 2: with WD on CIFAR-10, 3-layer CIFAR-100)"}

@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 
 from ..metrics.learning_curves import slowness
-from ..paper_values import SRINIVASAN2024_SLOWNESS
+from ..paper_numbers import load as paper_numbers
 from ._markdown import markdown_table, ours_beside_paper
 from ._training import stacked, unavailable_note
 
-INPUTS = ()  # 1-hidden-layer bp/fa/drtp/pepita plain, pepita wm and wm_prem
+SRINIVASAN2024_SLOWNESS = paper_numbers("srinivasan2024_slowness")  # printed in the paper (src/fa_repro/paper_numbers/)
+
 LABELS = {("bp", "plain"): "BP", ("fa", "plain"): "FA", ("drtp", "plain"): "DRTP", ("pepita", "plain"): "PEPITA",
           ("pepita", "wm"): "PEPITA + WM", ("pepita", "wm_prem"): "PEPITA + WM + preM"}
 DATASETS = ("mnist", "cifar10", "cifar100")

@@ -1,4 +1,8 @@
-"""Backpropagation (gradient descent; "Normal" in Boopathy & Fiete).
+"""Backpropagation (gradient descent; "Normal" in Boopathy & Fiete; Refinetti et al. 2021, Eqs. 1–2):
+
+    δa_L = e,    δa_l^BP = (W_{l+1}ᵀ δa_{l+1}) ⊙ g′(a_l)   (Eq. 2),    ΔW_l = −η δa_l h_{l−1}ᵀ   (Eq. 1),
+
+computed by autograd of the batch loss.
 
 With ``linearised_companion: true`` the rule also accumulates Boopathy & Fiete's W* (Eq. 13): the update of the
 *initial* network (frozen Jacobian and activations) for the error of the normally trained network, summed over

@@ -1,6 +1,9 @@
 """Rules that send one signal straight from the output to every hidden layer through fixed random matrices
 (DFA sends the error, DRTP the target). Each hidden representation h_l receives B_l·signal; the output layer
-is trained with the true error."""
+is trained with the true error:
+
+    δa_l = (B_l s) ⊙ g′(a_l),  ΔW_l = −η δa_l h_{l−1}ᵀ,   s = e (DFA, Refinetti Eq. 4) or −y*/n_out (DRTP).
+"""
 
 from __future__ import annotations
 

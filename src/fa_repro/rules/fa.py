@@ -1,5 +1,11 @@
-"""Feedback alignment (Lillicrap et al. 2016): backpropagation with each weight's transpose on the backward
-path replaced by a fixed feedback matrix B_l (Refinetti Sec. 3; Chu & Bacho)."""
+"""Feedback alignment (Lillicrap et al. 2016; Refinetti et al. 2021, Eq. 3; Chu & Bacho 2024, Methods):
+backpropagation with each weight's transpose on the backward path replaced by a fixed feedback matrix B_l:
+
+    δa_L = e,    δa_l^FA = (B_{l+1} δa_{l+1}) ⊙ g′(a_l)   (Refinetti Eq. 3, B_{l+1} in W_{l+1}ᵀ's place),
+    ΔW_l = −η δa_l h_{l−1}ᵀ.
+
+Applied in :meth:`FeedbackAlignment.gradients` by a backward pass whose linear maps use B instead of Wᵀ.
+"""
 
 from __future__ import annotations
 

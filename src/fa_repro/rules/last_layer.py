@@ -1,5 +1,8 @@
 """Training only the last layer ("Last layer" in Boopathy & Fiete, readout-only for the RNN; Chu Fig. 3):
-the output error reaches the readout weights and nothing else."""
+the output error reaches the readout weights and nothing else:
+
+    ΔW_L = −η e h_{L−1}ᵀ,   ΔW_l = 0 for l < L.
+"""
 
 from __future__ import annotations
 

@@ -76,7 +76,9 @@ def _rule_update(act, masks, u, C, v, F1, node_mask, K, M, any_pepita):
     ``v`` = (W2, −W̃2), so that the error is e = Σ_j v_j g(u_j). Returns (c, a, e, h): the W1 update
     is W1^k −= (η/√N) c_k x' with x' = x − a F/√N, the W2 update is W2 −= (η/N) e h.
     BP: c = W2 g'(λ) e; DFA: c = F1 g'(λ) e; AFA: c = f g'(λ) e with f = W1F/N;
-    PEPITA: c = g(λ) − g(λ_mod), a = e, h = g(λ_mod) (Srinivasan Eqs. 2–5).
+    PEPITA: c = g(λ) − g(λ_mod), a = e, h = g(λ_mod) (Srinivasan Eqs. 2–5) — the deep rule of
+    :mod:`fa_repro.rules.pepita` (ΔW_1 = (h_1 − h_1ᵉʳʳ)(x − Fe)ᵀ, ΔW_L = e(h_{L−1}ᵉʳʳ)ᵀ) written for one hidden
+    layer in the projected coordinates; AFA is :mod:`fa_repro.rules.afa` likewise.
     ``masks`` holds one (B, 1) indicator per rule."""
     lam = u[:, :K]
     f = C[:, :K, K + M]
