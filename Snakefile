@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
-from fa_repro.config import resolve  # noqa: E402
+from fa_repro.config import load_yaml, resolve  # noqa: E402
 from fa_repro.hardware import training_gpu_request, visible_gpu_count  # noqa: E402
 from fa_repro.provenance import module_files  # noqa: E402
 
@@ -13,7 +13,12 @@ configfile: "config.yaml"
 report: "workflow/report/workflow.rst"  # snakemake --report report.html (figures, tables, claims; README)
 
 SCHEMA = "workflow/schemas/config.schema.yaml"
-CFG = resolve(config, SCHEMA)  # validated before any job runs; scale overlay applied
+_NOTES = []
+# validated before any job runs; scale overlay applied; what you set on top of config.yaml (--configfile, --config)
+# wins over the scale overlay
+CFG = resolve(config, SCHEMA, base=load_yaml("config.yaml"), notes=_NOTES)
+for _note in _NOTES:
+    print(f"fa-repro: {_note}", file=sys.stderr)
 
 
 PY = sys.executable  # the interpreter running Snakemake runs the jobs too

@@ -70,9 +70,15 @@ def run_snakemake(cmd: list[str], cwd: Path) -> str:
 
 
 def parse_planned_jobs(dry_run_output: str) -> set[tuple[str, str]]:
-    """(rule, wildcard value) of every job a Snakemake dry run lists (the 'all' target excluded)."""
+    """(rule, wildcard value) of every job a Snakemake dry run lists (the 'all' target excluded): the rules'
+    ``message`` lines, ``Job N: <rule> <wildcard value>``, or Snakemake's own ``rule <name>:`` blocks."""
     jobs, rule = set(), None
     for line in dry_run_output.splitlines():
+        m = re.match(r"^Job \d+: (\w+)(?: (\S+))?$", line.strip())
+        if m:
+            jobs.add((m.group(1), m.group(2) or ""))
+            rule = None
+            continue
         m = re.match(r"^(?:local)?rule (\w+):", line.strip())
         if m:
             rule = m.group(1)

@@ -117,6 +117,32 @@ def test_nothing_to_do_after_a_build(workdir):
     assert planned_jobs(workdir) == set()
 
 
+def test_a_mistyped_dataset_source_stops_before_any_job_and_costs_nothing_to_undo(workdir):
+    """Issue 17, item 1: pointing a dataset at a wrong folder used to delete its prepared file (the failed
+    re-prepare) and, once undone, rerun every job that reads it."""
+    import subprocess
+
+    prepared = workdir / "resources/data/prepared/mnist.pt"
+    before = prepared.stat().st_mtime_ns
+    (workdir / "wrong-source.yaml").write_text("data:\n  sources:\n    mnist: {kind: torchvision, root: no/such/dir}\n")
+    proc = subprocess.run(ci_command("all") + ["wrong-source.yaml"], cwd=workdir, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "data.sources.mnist.root: no folder no/such/dir" in proc.stderr
+    assert "nothing was run; prepared datasets are untouched" in proc.stderr
+    assert prepared.stat().st_mtime_ns == before
+    assert planned_jobs(workdir) == set()  # undoing the mistake: nothing to redo
+
+
+def test_the_console_names_each_job_and_its_log_lists_the_inputs(workdir):
+    """Issue 17, item 8: a job is one line on the console (its rule's message), not its ~30 source files; the
+    job's log starts with all of its inputs."""
+    out = _snakemake(workdir, "--dry-run", "--forceall")
+    assert "Job " in out and "src/fa_repro" not in out
+    assert ("train", "refinetti2021_corruption_p0") in parse_planned_jobs(out)
+    log = (workdir / "logs/training/refinetti2021_corruption_p0.log").read_text().splitlines()
+    assert log[0].startswith("input: ") and "src/fa_repro/training/experiment.py" in log[0]
+
+
 def _edit(path: Path, text: str) -> str:
     original = path.read_text()
     path.write_text(original + text)
@@ -153,8 +179,8 @@ def test_editing_a_package_module_reruns_the_stages_that_import_it(workdir):
     original = _edit(path, "\n# a cosmetic edit\n")
     try:
         assert planned_jobs(workdir) == {("figure", f) for f in
-                                         ("refinetti2021_fig3b", "srinivasan2024_fig2c", "srinivasan2024_fig7")} | {
-            ("claims", "")}
+                                         ("refinetti2021_fig3a", "refinetti2021_fig3b", "refinetti2021_fig10",
+                                          "srinivasan2024_fig2c", "srinivasan2024_fig7")} | {("claims", "")}
     finally:
         path.write_text(original)
         _snakemake(workdir)

@@ -226,3 +226,20 @@ def test_streamed_imagenet_training_resumes_from_its_checkpoint_with_the_same_ba
     resumed = pd.DataFrame(trainer(4, tmp_path / "run.ckpt").run())
     assert list(resumed.epoch) == [0, 1, 2, 3, 4] and list(resumed.step) == [0, 2, 4, 6, 8]
     pd.testing.assert_frame_equal(straight.drop(columns=["epoch_time_s"]), resumed.drop(columns=["epoch_time_s"]))
+
+
+def test_a_training_job_shows_its_progress_and_warnings_on_the_console(tmp_path):
+    """Issue 17, item 8: stdout (Snakemake's console) gets a line per tenth of the run and every warning; the tqdm
+    bar stays on stderr (the job's log)."""
+    spec = {**REGRESSION, "epochs": 10, "metrics": []}
+    ckpt = tmp_path / "checkpoint.pt"
+    ckpt.write_bytes(b"not a checkpoint")  # set aside with a warning
+    proc = subprocess.run([sys.executable, "-m", "fa_repro.cli", "train", "--spec", json.dumps(spec), "--name", "tiny",
+                           "--checkpoint", str(ckpt), "--out", str(tmp_path / "m.csv")], capture_output=True, text=True,
+                          check=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    lines = proc.stdout.splitlines()
+    progress = [line for line in lines if line.startswith("fa-repro: tiny: ")]
+    assert [line.split(": ")[2].split(" %")[0] for line in progress] == [str(p) for p in range(10, 101, 10)]
+    assert "(10/10 epochs)" in progress[-1]
+    assert any(line.startswith("fa-repro warning: ") and "checkpoint.pt" in line for line in lines)
+    assert "tiny: 100%" in proc.stderr and "fa-repro: tiny" not in proc.stderr

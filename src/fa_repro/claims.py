@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from fa_repro.figures.divergence import COLUMN as DIVERGED  # a training leaf's count of diverged runs
 from fa_repro.paper_numbers import load as paper_numbers
 
 PAPER_NUMBERS = ("boopathy2022_alignment",)  # printed numbers the checks read (src/fa_repro/paper_numbers/)
@@ -281,14 +282,18 @@ def evaluate(tables: dict[str, pd.DataFrame], scale: str = "", missing: dict[str
     for c in CLAIMS:
         row = {"claim": c.id, "paper": c.paper, "figure": c.figure, "statement": c.statement,
                "paper_value": c.paper_value, "scale": scale}
+        row["diverged_runs"] = 0
         if c.figure not in tables:
             row.update(our_value=missing.get(c.figure, "leaf not built"), status="not built")
         else:
+            table = tables[c.figure]
             try:
-                value, holds = c.check(tables[c.figure])
+                value, holds = c.check(table)
                 row.update(our_value=value, status="pass" if holds else "fail")
             except (KeyError, IndexError, ValueError) as err:
                 row.update(our_value=f"data lacks what the check needs: {err!r}", status="not built")
+            if DIVERGED in table.columns and len(table):  # the leaf's count of diverged runs (figures.divergence)
+                row["diverged_runs"] = int(table[DIVERGED].max())
         row["why_it_fails"] = c.known_gap if row["status"] == "fail" else ""
         rows.append(row)
     return pd.DataFrame(rows)
@@ -303,7 +308,11 @@ def render(claims: pd.DataFrame) -> str:
              "|---|---|---|---|---|---|---|---|"]
     for r in claims.itertuples():
         mark = {"pass": "✅ pass", "fail": "❌ fail"}.get(r.status, "⚪ not built")
-        cells = [r.claim, r.paper, f"`{r.figure}`", r.statement, r.paper_value, r.our_value, mark,
+        ours = r.our_value
+        diverged = getattr(r, "diverged_runs", 0)
+        if diverged:
+            ours = f"{ours} (rests on data with {diverged} diverged run{'s' if diverged > 1 else ''})"
+        cells = [r.claim, r.paper, f"`{r.figure}`", r.statement, r.paper_value, ours, mark,
                  getattr(r, "why_it_fails", "")]
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 
@@ -92,8 +93,24 @@ def figure(args) -> None:
     table = module.table(inputs, params)
     # the pipeline scale (quick | paper | ci); Chu & Bacho's tables use "scale" for the initial weight scale
     table.insert(0, "pipeline_scale" if "scale" in table.columns else "scale", params.get("scale", ""))
+    note = _mark_divergence(table, inputs)
     _write_csv(table, args.csv)
-    save_figure(module.draw(table, params), args.pdf, args.png)
+    fig = module.draw(table, params)
+    if note:
+        fig.text(0.5, -0.02, "\n".join(textwrap.wrap(note, 150)), ha="center", va="top", fontsize=7, color="tab:red")
+    save_figure(fig, args.pdf, args.png)
+
+
+def _mark_divergence(data, inputs) -> str:
+    """Add the leaf's count of diverged runs to its data (training leaves) and return the note that lists them."""
+    from fa_repro.figures.divergence import COLUMN, divergence_note, diverged_runs
+
+    found = diverged_runs(inputs)
+    if found is None:
+        return ""
+    diverged, n_runs = found
+    data.insert(1, COLUMN, len(diverged))
+    return divergence_note(diverged, n_runs)
 
 
 def table(args) -> None:
@@ -102,10 +119,14 @@ def table(args) -> None:
 
     module = importlib.import_module(f"fa_repro.figures.{args.table}")
     params = json.loads(args.params)
-    data = module.table(_read_inputs(args.input), params)
+    inputs = _read_inputs(args.input)
+    data = module.table(inputs, params)
     data.insert(0, "scale", params.get("scale", ""))
+    note = _mark_divergence(data, inputs)
     _write_csv(data, args.csv)
     markdown, display = module.render(data, params)
+    if note:
+        markdown += f"\n**Diverged runs.** {note}.\n"
     Path(args.md).parent.mkdir(parents=True, exist_ok=True)
     Path(args.md).write_text(markdown)
     _write_csv(display, args.display)
@@ -193,7 +214,22 @@ def main(argv=None) -> None:
     p.set_defaults(func=claims)
 
     args = parser.parse_args(argv)
+    _warnings_on_the_console()
     args.func(args)
+
+
+def _warnings_on_the_console() -> None:
+    """A job's stderr goes to its log; its warnings are also printed on stdout (Snakemake's console), one line
+    each, so that a user watching a build sees them."""
+    import warnings
+
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        shown(message, category, filename, lineno, file, line)
+        print(f"fa-repro warning: {category.__name__}: {message}", flush=True)
+
+    warnings.showwarning = show
 
 
 if __name__ == "__main__":

@@ -41,6 +41,10 @@ def _overlay(base: dict, override: dict, where: list) -> dict:
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: 10× faster
 
 
+def load_yaml(path: str | Path) -> dict:
+    return yaml.load(Path(path).read_text(), Loader=_YAML_LOADER)
+
+
 @functools.lru_cache(maxsize=4)
 def _schema(path: str, mtime_ns: int) -> dict:
     return yaml.load(Path(path).read_text(), Loader=_YAML_LOADER)
@@ -62,22 +66,89 @@ def validate(config: dict, schema_path: str | Path) -> None:
         raise ConfigError("invalid configuration (fix these keys in config.yaml or --config):\n" + "\n".join(lines))
 
 
-def resolve(config: dict, schema_path: str | Path) -> dict:
+def user_overrides(config: dict, base: dict) -> dict:
+    """What the user set on top of ``config.yaml`` (``base``): the entries of the merged config (extra configfiles,
+    ``--config``) that differ from it, as a nested dict — ``scale`` and ``scales`` excluded (they choose and are
+    the overlay)."""
+    def diff(merged, original):
+        out = {}
+        for key, value in merged.items():
+            if isinstance(value, dict) and isinstance(original.get(key), dict):
+                nested = diff(value, original[key])
+                if nested:
+                    out[key] = nested
+            elif key not in original or original[key] != value:
+                out[key] = copy.deepcopy(value)
+        return out
+    return diff({k: v for k, v in config.items() if k not in ("scale", "scales")}, base)
+
+
+def _typed(value):
+    """A value given as text on the command line (``--config 'experiments={…: {lr: 0.5}}'`` reaches the workflow as
+    the string "0.5") as the number, boolean or null YAML reads in it; other text unchanged."""
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    if isinstance(value, str):
+        try:
+            parsed = yaml.safe_load(value)
+        except yaml.YAMLError:
+            return value
+        if parsed is None or isinstance(parsed, (bool, int, float)):
+            return parsed
+    return value
+
+
+def _merge(base: dict, override: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) \
+            else copy.deepcopy(value)
+    return out
+
+
+def _flat(d: dict, where=()) -> dict:
+    out = {}
+    for key, value in d.items():
+        if isinstance(value, dict) and value:
+            out.update(_flat(value, where + (key,)))
+        else:
+            out[where + (key,)] = value
+    return out
+
+
+def resolve(config: dict, schema_path: str | Path, base: dict | None = None, notes: list | None = None) -> dict:
     """Validate the raw config, apply the overlay of ``config['scale']`` and validate the result.
 
-    The returned dict has no ``scales`` key: it is the exact parameter set every job of the run uses."""
+    With ``base`` (the contents of ``config.yaml``), what the user set on top of it (:func:`user_overrides`) wins
+    over the scale overlay, its command-line text read as YAML values; each override that replaces an overlay
+    value is described in ``notes``. The returned dict has no ``scales`` key: it is the exact parameter set every
+    job of the run uses."""
+    overrides = _typed(user_overrides(config, base)) if base is not None else {}
+    config = _merge(config, overrides)
     validate(config, schema_path)
     scale = config["scale"]
     overlay = config.get("scales", {}).get(scale, {}) or {}
-    base = {k: v for k, v in config.items() if k != "scales"}
-    resolved = _overlay(base, overlay, ["scales", scale])
+    base_config = {k: v for k, v in config.items() if k != "scales"}
+    resolved = _overlay(base_config, overlay, ["scales", scale])
+    if overrides:
+        replaced = _flat(overlay)
+        for path, value in _flat(overrides).items():
+            for depth in range(len(path), 0, -1):
+                if path[:depth] in replaced and replaced[path[:depth]] != value:
+                    if notes is not None:
+                        notes.append(f"{_path(path)} = {value!r} (your setting) replaces the {scale} scale's "
+                                     f"{_path(path[:depth])} = {replaced[path[:depth]]!r}")
+                    break
+        resolved = _merge(resolved, overrides)
     validate(resolved, schema_path)
     return resolved
 
 
 def load(path: str | Path, schema_path: str | Path, **overrides) -> dict:
     """Read ``config.yaml``, apply top-level overrides (as ``snakemake --config``) and resolve it."""
-    config = yaml.load(Path(path).read_text(), Loader=_YAML_LOADER)
+    config = load_yaml(path)
     config.update(overrides)
     return resolve(config, schema_path)
 
@@ -112,3 +183,51 @@ def user_supplied_missing(sources: dict[str, dict]) -> dict[str, str]:
                 f"put a copy there or set data.sources.{name}"
             missing[name] = f"user-supplied copy not found at {source.get('root')}; {how}"
     return missing
+
+
+# the files a torchvision-layout copy must hold (torchvision reads them without downloading), per dataset
+_MNIST_RAW = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+TORCHVISION_FILES = {
+    "mnist": [f"MNIST/raw/{f}" for f in _MNIST_RAW],
+    "kmnist": [f"KMNIST/raw/{f}" for f in _MNIST_RAW],
+    "cifar10": [f"cifar-10-batches-py/{f}" for f in ("data_batch_1", "data_batch_5", "test_batch", "batches.meta")],
+    "cifar100": [f"cifar-100-python/{f}" for f in ("train", "test", "meta")],
+}
+
+
+def source_problems(sources: dict[str, dict], datasets) -> dict[str, str]:
+    """{dataset: what is wrong} for the local copies (``kind: torchvision | imagefolder``) of ``datasets`` whose
+    folder or files are not there — checked when the workflow is parsed, so that a mistyped root stops the run
+    before the prepared file of the dataset is touched (user-supplied copies that are missing are reported by
+    :func:`user_supplied_missing` instead). Cheap: existence only, no file is read."""
+    problems = {}
+    for name in sorted(set(datasets)):
+        source = sources.get(name, {})
+        kind, root = source.get("kind"), Path(source.get("root", ""))
+        if kind not in ("torchvision", "imagefolder") or source.get("user_supplied"):
+            continue
+        if not root.is_dir():
+            problems[name] = f"data.sources.{name}.root: no folder {root}"
+        elif kind == "torchvision":
+            absent = [f for f in TORCHVISION_FILES.get(name, ()) if not (root / f).is_file()]
+            if absent:
+                problems[name] = (f"data.sources.{name}: {root} is not a torchvision copy of {name} "
+                                  f"(missing {', '.join(absent)})")
+        else:
+            absent = [d for d in ("train", source.get("test_dir", "test")) if not (root / d).is_dir()]
+            if absent:
+                problems[name] = (f"data.sources.{name}: {root} is not an ImageFolder copy "
+                                  f"(no {', '.join(d + '/' for d in absent)} folder of class sub-folders)")
+    return problems
+
+
+def check_sources(sources: dict[str, dict], datasets) -> None:
+    """Stop, naming the key and the fix, when a local copy a training run needs is not where config says."""
+    problems = source_problems(sources, datasets)
+    if problems:
+        raise ConfigError("dataset sources not found (nothing was run; prepared datasets are untouched):\n"
+                          + "\n".join(f"  - {p}" for p in problems.values())
+                          + "\nFix data.sources.<dataset> (kind: torchvision with root: DIR holding torchvision's "
+                            "files, or kind: imagefolder with root: DIR holding train/ and test/), or use kind: "
+                            "download.")
+

@@ -16,6 +16,8 @@ def claims_params():
 
 
 rule claims:
+    message:
+        "claims"
     output:
         csv=report("results/claims.csv", caption="../report/claims.rst", category="Claims"),
         md="figures/claims.md",
@@ -31,5 +33,6 @@ rule claims:
         mem_mb=CFG["compute"]["figures"]["mem_mb"],
         runtime=CFG["compute"]["figures"]["runtime_min"],
     shell:
+        "echo 'input: {input}' > {log}; "
         "{PY} -m fa_repro.cli claims {params.inputs} --params {params.claims:q} --csv {output.csv} --md {output.md} "
-        "2> {log}"
+        "2>> {log}"

@@ -17,6 +17,8 @@ localrules: download_dataset
 
 
 rule download_dataset:
+    message:
+        "download_dataset {wildcards.dataset}"
     output:
         f"{DATA_ROOT}/torchvision/{{dataset}}.download.json",
     params:
@@ -26,7 +28,8 @@ rule download_dataset:
     log:
         "logs/data/{dataset}.download.log",
     shell:
-        "{PY} -m fa_repro.cli download-data {wildcards.dataset} --root {params.root} --record {output} 2> {log}"
+        "echo 'input: {input}' > {log}; "
+        "{PY} -m fa_repro.cli download-data {wildcards.dataset} --root {params.root} --record {output} 2>> {log}"
 
 
 def _prepare_inputs(w):
@@ -37,9 +40,12 @@ def _prepare_inputs(w):
     return inputs
 
 
+# update(): Snakemake keeps the previous prepared file while the job runs and puts it back if the job fails
 rule prepare_dataset:
+    message:
+        "prepare_dataset {wildcards.dataset}"
     output:
-        f"{DATA_ROOT}/prepared/{{dataset}}.pt",
+        update(f"{DATA_ROOT}/prepared/{{dataset}}.pt"),
     input:
         _prepare_inputs,
     params:
@@ -53,5 +59,6 @@ rule prepare_dataset:
         mem_mb=CFG["compute"]["data"]["mem_mb"],
         runtime=CFG["compute"]["data"]["runtime_min"],
     shell:
+        "echo 'input: {input}' > {log}; "
         "{PY} -m fa_repro.cli prepare-data {wildcards.dataset} --source {params.source:q} "
-        "--download-root {params.download_root} --out {output} 2> {log}"
+        "--download-root {params.download_root} --out {output} 2>> {log}"

@@ -65,10 +65,12 @@ def figure_params(leaf_id):
 
 def leaf_code(leaf_id, *extra):
     """The package source a leaf runs and the printed-number files it reads."""
-    return code(LEAVES[leaf_id].module, *extra) + [str(paper_numbers_file(n, workflow.basedir)) for n in LEAVES[leaf_id].paper_numbers]
+    return code(LEAVES[leaf_id].module, "fa_repro.figures.divergence", *extra) + [str(paper_numbers_file(n, workflow.basedir)) for n in LEAVES[leaf_id].paper_numbers]
 
 
 rule figure:
+    message:
+        "figure {wildcards.figure}"
     output:
         pdf="figures/{figure}.pdf",
         png=report("figures/{figure}.png", caption="../report/figure.rst", category="Figures",
@@ -89,11 +91,14 @@ rule figure:
         mem_mb=CFG["compute"]["figures"]["mem_mb"],
         runtime=CFG["compute"]["figures"]["runtime_min"],
     shell:
+        "echo 'input: {input}' > {log}; "
         "{PY} -m fa_repro.cli figure {wildcards.figure} {params.inputs} --params {params.figure:q} "
-        "--csv {output.csv} --pdf {output.pdf} --png {output.png} 2> {log}"
+        "--csv {output.csv} --pdf {output.pdf} --png {output.png} 2>> {log}"
 
 
 rule table:
+    message:
+        "table {wildcards.table}"
     output:
         md="figures/{table}.md",
         display=report("figures/{table}.csv", caption="../report/figure.rst", category="Tables",
@@ -114,5 +119,6 @@ rule table:
         mem_mb=CFG["compute"]["figures"]["mem_mb"],
         runtime=CFG["compute"]["figures"]["runtime_min"],
     shell:
+        "echo 'input: {input}' > {log}; "
         "{PY} -m fa_repro.cli table {wildcards.table} {params.inputs} --params {params.table:q} "
-        "--csv {output.csv} --md {output.md} --display {output.display} 2> {log}"
+        "--csv {output.csv} --md {output.md} --display {output.display} 2>> {log}"

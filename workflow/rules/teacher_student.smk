@@ -7,6 +7,8 @@ TS_EXPERIMENTS = list(CFG["teacher_student"])
 
 
 rule ts_simulate:
+    message:
+        "ts_simulate {wildcards.experiment}"
     output:
         "results/teacher_student/{experiment}/simulation.csv",
     input:
@@ -23,11 +25,14 @@ rule ts_simulate:
         mem_mb=CFG["compute"]["teacher_student"]["mem_mb"],
         runtime=CFG["compute"]["teacher_student"]["runtime_min"],
     shell:
+        "echo 'input: {input}' > {log}; "
         "{PY} -m fa_repro.cli ts-simulate {wildcards.experiment} --params {params.experiment:q} "
-        "--backend {params.backend} --workers {threads} --out {output} 2> {log}"
+        "--backend {params.backend} --workers {threads} --out {output} 2>> {log}"
 
 
 rule ts_ode:
+    message:
+        "ts_ode {wildcards.experiment}"
     output:
         "results/teacher_student/{experiment}/ode.csv",
     input:
@@ -44,5 +49,6 @@ rule ts_ode:
         mem_mb=CFG["compute"]["teacher_student"]["mem_mb"],
         runtime=CFG["compute"]["teacher_student"]["runtime_min"],
     shell:
+        "echo 'input: {input}' > {log}; "
         "{PY} -m fa_repro.cli ts-ode {wildcards.experiment} --params {params.experiment:q} "
-        "--rtol {params.rtol} --atol {params.atol} --out {output} 2> {log}"
+        "--rtol {params.rtol} --atol {params.atol} --out {output} 2>> {log}"

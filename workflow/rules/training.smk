@@ -2,7 +2,7 @@
 # batched model and writes per-epoch metrics (src/fa_repro/training/). A job killed mid-run resumes from
 # its checkpoint when rerun.
 
-from fa_repro.config import validate_training_specs
+from fa_repro.config import check_sources, validate_training_specs
 from fa_repro.experiments import grids, selection_tags, training_specs
 from fa_repro.registry import model_module, rule_module, rule_name
 
@@ -11,6 +11,7 @@ _GRIDS = grids(CFG["experiments"])
 TRAINING = {**CFG["training"], **training_specs(CFG["experiments"], _GRIDS)}
 RUN_TAGS = selection_tags(CFG["experiments"], _GRIDS)  # what leaves select runs by (figures.smk)
 validate_training_specs(TRAINING, SCHEMA)
+check_sources(DATA_SOURCES, {s["data"]["dataset"] for s in TRAINING.values() if "dataset" in s["data"]})
 
 
 def training_code(name):
@@ -24,6 +25,8 @@ def training_data(name):
 
 
 rule train:
+    message:
+        "train {wildcards.experiment}"
     output:
         "results/training/{experiment}/metrics.csv",
     input:
@@ -43,5 +46,6 @@ rule train:
         mem_mb=CFG["compute"]["training"]["mem_mb"],
         runtime=CFG["compute"]["training"]["runtime_min"],
     shell:
+        "echo 'input: {input}' > {log}; "
         "{PY} -m fa_repro.cli train --spec {params.spec:q} {params.data} --name {wildcards.experiment} "
-        "--checkpoint {params.checkpoint} --threads {threads} --out {output} 2> {log}"
+        "--checkpoint {params.checkpoint} --threads {threads} --out {output} 2>> {log}"

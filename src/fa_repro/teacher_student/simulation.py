@@ -23,8 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm.auto import tqdm
 
+from ..progress import ProgressBar
 from .activations import get_activation
 from .ode import generalisation_error
 
@@ -230,7 +230,7 @@ def _simulate_shard(state: InitialState, activation: str, record_steps: np.ndarr
     q = np.zeros((B, d))
     v = np.concatenate([W2, -state.teacher_W2], 1)  # e = Σ_j v_j g(u_j)
     minus_eta_over_n = (-eta / N)[:, None]
-    bar = tqdm(total=total, disable=not progress, unit="step", mininterval=2.0, desc=f"simulate B={B} N={N}")
+    bar = ProgressBar(total=total, disable=not progress, unit="step", mininterval=2.0, desc=f"simulate B={B} N={N}")
     for step in range(1, total + 1):
         if backend == "projected":
             u, xx = sampler.draw(C)

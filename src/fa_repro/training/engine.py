@@ -20,9 +20,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from fa_repro.atomic import write_atomically
+from fa_repro.progress import ProgressBar
 from fa_repro.rules.base import LearningRule
 
 
@@ -236,7 +236,7 @@ class Trainer:
             self._save(0)
         if cfg.max_steps is not None and self.steps >= cfg.max_steps:
             return self.rows  # resumed after the last update: everything is recorded
-        bar = tqdm(range(self.start_epoch, cfg.epochs + 1), desc=self.desc, unit="epoch", disable=not self.progress,
+        bar = ProgressBar(range(self.start_epoch, cfg.epochs + 1), desc=self.desc, unit="epoch", disable=not self.progress,
                    initial=self.start_epoch - 1, total=cfg.epochs, mininterval=1.0)
         for epoch in bar:
             started = time.perf_counter()

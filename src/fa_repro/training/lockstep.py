@@ -9,9 +9,9 @@ from __future__ import annotations
 import copy
 
 import torch
-from tqdm import tqdm
 
 from fa_repro.metrics import cosine
+from fa_repro.progress import ProgressBar
 from fa_repro.training.engine import TrainingData, evaluate
 
 
@@ -40,7 +40,7 @@ def run_lockstep(model, rule, partner, loss, data: TrainingData, *, lr: float, b
     record(0)
     per_epoch = data.n_train // batch_size
     order = None
-    for step in tqdm(range(1, steps + 1), desc=desc, unit="step", disable=not progress, mininterval=1.0):
+    for step in ProgressBar(range(1, steps + 1), desc=desc, unit="step", disable=not progress, mininterval=1.0):
         b = (step - 1) % per_epoch
         if b == 0:
             order = torch.stack([torch.randperm(data.n_train, generator=g) for g in orders]).to(device)
