@@ -74,7 +74,7 @@ def parse_planned_jobs(dry_run_output: str) -> set[tuple[str, str]]:
     ``message`` lines, ``Job N: <rule> <wildcard value>``, or Snakemake's own ``rule <name>:`` blocks."""
     jobs, rule = set(), None
     for line in dry_run_output.splitlines():
-        m = re.match(r"^Job \d+: (\w+)(?: (\S+))?$", line.strip())
+        m = re.match(r"^Job \d+: (\w+)(?: (\S+))?(?: .*)?$", line.strip())
         if m:
             jobs.add((m.group(1), m.group(2) or ""))
             rule = None

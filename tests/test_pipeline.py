@@ -140,7 +140,8 @@ def test_the_console_names_each_job_and_its_log_lists_the_inputs(workdir):
     assert "Job " in out and "src/fa_repro" not in out
     assert ("train", "refinetti2021_corruption_p0") in parse_planned_jobs(out)
     log = (workdir / "logs/training/refinetti2021_corruption_p0.log").read_text().splitlines()
-    assert log[0].startswith("input: ") and "src/fa_repro/training/experiment.py" in log[0]
+    assert log[0].startswith("input: ") and "prepared/cifar10.pt" in log[0]
+    assert log[1].startswith("code (sha256 ") and "src/fa_repro/training/experiment.py" in log[1]
 
 
 def _edit(path: Path, text: str) -> str:

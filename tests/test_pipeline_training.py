@@ -3,6 +3,7 @@ and only the stages whose code, parameters or data changed rerun."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -97,5 +98,5 @@ def test_local_training_jobs_ask_for_a_gpu_only_where_there_is_one(workdir, monk
     resource, one per GPU, bounds how many run at once), for none on a machine without."""
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
     out = run(workdir, "--dry-run", "--forceall", "--config", "scale=paper")
-    requests = [line for line in out.splitlines() if line.strip().startswith("resources:") and "gpu=" in line]
-    assert len(requests) == 2 and all(f"gpu={gpus}," in line for line in requests)
+    requests = [line for line in out.splitlines() if re.match(r"Job \d+: train ", line.strip())]
+    assert len(requests) == 2 and all(f" on {gpus} GPU(s)," in line for line in requests)

@@ -15,3 +15,14 @@ def test_figure_modules_depend_only_on_what_they_import(repo_root):
     assert "src/fa_repro/figures/_teacher_student.py" in shared
     assert "src/fa_repro/figures/_teacher_student.py" not in plain
     assert not any("teacher_student/simulation.py" in f for f in plain)
+
+
+def test_each_source_file_is_parsed_once_per_process(repo_root):
+    """The Snakefile asks for the code of every job (thousands at paper scale): the import graph is read once."""
+    from fa_repro import provenance
+
+    provenance.module_files("fa_repro.training.experiment", "fa_repro.rules.dfa", root=repo_root)
+    parsed = provenance._imports.cache_info().misses
+    again = provenance.module_files("fa_repro.training.experiment", "fa_repro.rules.fa", root=repo_root)
+    assert provenance._imports.cache_info().misses - parsed <= 1  # only fa.py is new
+    assert "src/fa_repro/rules/fa.py" in again and "src/fa_repro/rules/dfa.py" not in again

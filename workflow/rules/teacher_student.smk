@@ -1,7 +1,7 @@
 # Teacher–student theory: batched online-SGD simulations and ODE integrations
 # (Refinetti et al. 2021 Sec. 1 / App. A; Srinivasan et al. 2024 Sec. 4 / App. E).
 
-from fa_repro.teacher_student.experiments import parallel_shards
+from fa_repro.teacher_student.runs import parallel_shards
 
 TS_EXPERIMENTS = list(CFG["teacher_student"])
 

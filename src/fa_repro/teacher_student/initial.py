@@ -9,30 +9,10 @@ identifies as what ends the plateau (Eq. 29).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
+from .runs import RunSpec
 from .simulation import InitialState, rule_codes
-
-
-@dataclass
-class RunSpec:
-    """One run of the teacher–student experiment (every field is recorded in the results)."""
-
-    rule: str
-    seed: int
-    K: int
-    eta: float
-    activation: str = "erf"
-    init: str = "normal"  # "normal" (std sigma0) or "zero"
-    sigma0: float = 1e-2
-    first_layer_std: float | None = None  # std of the student's first layer; default sigma0
-    teacher_w2: str = "ones"  # "ones" or "normal"
-    feedback: str = "normal"  # DFA F1: "normal", "orthogonal" (⟂ W̃2) or "positive:<n>"
-    input_feedback_std: float = 1.0  # PEPITA/AFA F entries
-    input_feedback_teacher_overlap: float = 0.0  # F += c Σ_m W̃1^m, so that f̃_m = W̃1^m·F/N ≈ c
-    extra: dict = field(default_factory=dict)
 
 
 def _feedback_vector(spec: RunSpec, teacher_w2: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -27,10 +27,10 @@ import numpy as np
 from ..progress import ProgressBar
 from .activations import get_activation
 from .ode import generalisation_error
+from .runs import SHARD_SIZE
 
 RULES = ("bp", "dfa", "afa", "pepita")
 _BP, _DFA, _AFA, _PEPITA = range(4)
-SHARD_SIZE = 256  # runs per shard; fixed, so that results never depend on the number of workers
 
 
 @dataclass
