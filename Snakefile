@@ -16,7 +16,7 @@ SCHEMA = "workflow/schemas/config.schema.yaml"
 _NOTES = []
 # validated before any job runs; scale overlay applied; what you set on top of config.yaml (--configfile, --config)
 # wins over the scale overlay
-CFG = resolve(config, SCHEMA, base=load_yaml("config.yaml"), notes=_NOTES)
+CFG = resolve(config, SCHEMA, base=load_yaml("config.yaml") if Path("config.yaml").exists() else None, notes=_NOTES)
 for _note in _NOTES:
     print(f"fa-repro: {_note}", file=sys.stderr)
 

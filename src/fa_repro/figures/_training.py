@@ -59,6 +59,12 @@ def final_epoch(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return df[df.epoch == last]
 
 
+def suptitle_with_note(fig, title: str, params: dict) -> None:
+    """The figure's title, with a second line naming the datasets this build could not include."""
+    note = unavailable_note(params)
+    fig.suptitle(title + (f"\n{note}" if note else ""))
+
+
 def unavailable_note(params: dict) -> str:
     """'not built: <dataset> (<reason>)' for the datasets this build could not read, or ''."""
     missing = params.get("unavailable", {})

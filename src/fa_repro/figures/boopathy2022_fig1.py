@@ -8,7 +8,7 @@ from scipy.stats import spearmanr
 
 from ..paper_numbers import load as paper_numbers
 from ._boopathy import width_axis
-from ._training import final_epoch, stacked, unavailable_note
+from ._training import final_epoch, stacked, suptitle_with_note
 
 BOOPATHY2022_ALIGNMENT = paper_numbers("boopathy2022_alignment")  # printed in the paper (src/fa_repro/paper_numbers/)
 
@@ -63,6 +63,5 @@ def draw(df: pd.DataFrame, params: dict):
         ax.set_title(f"{dataset}, {activation}: {int(runs.n_runs.max())} seeds, {int(sub.epoch.max())} epochs\n"
                      "dotted: permuted-weights baseline", fontsize=9)
         ax.legend(fontsize=6, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
-    note = unavailable_note(params)
-    fig.suptitle("Input–weight alignment vs width (Fig. 1, Tables 3–5; the paper: it grows with width)" + (f"\n{note}" if note else ""))
+    suptitle_with_note(fig, "Input–weight alignment vs width (Fig. 1, Tables 3–5; the paper: it grows with width)", params)
     return fig

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ._boopathy import best_per_run, style
-from ._training import unavailable_note
+from ._training import suptitle_with_note
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
@@ -34,6 +34,5 @@ def draw(df: pd.DataFrame, params: dict):
         ax.set_ylabel("best test accuracy (%)")
         ax.set_title(f"{dataset} (red ×: diverged)")
         ax.legend(fontsize=5.5, ncol=2)
-    note = unavailable_note(params)
-    fig.suptitle("Accuracy vs learning rate (Fig. 3)" + (f"\n{note}" if note else ""))
+    suptitle_with_note(fig, "Accuracy vs learning rate (Fig. 3)", params)
     return fig

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..paper_numbers import load as paper_numbers
 from ._boopathy import best_beside_paper, style, width_axis
-from ._training import unavailable_note
+from ._training import suptitle_with_note
 
 BOOPATHY2022_ACCURACY = paper_numbers("boopathy2022_accuracy")  # printed in the paper (src/fa_repro/paper_numbers/)
 
@@ -31,6 +31,5 @@ def draw(df: pd.DataFrame, params: dict):
         ax.set_ylabel("best test accuracy (%)")
         ax.set_title(dataset)
         ax.legend(fontsize=6)
-    note = unavailable_note(params)
-    fig.suptitle("Accuracy vs width (Fig. 4, Tables 6–7)" + (f"\n{note}" if note else ""))
+    suptitle_with_note(fig, "Accuracy vs width (Fig. 4, Tables 6–7)", params)
     return fig

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._training import stacked, unavailable_note
+from ._training import stacked, suptitle_with_note
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
@@ -46,6 +46,5 @@ def draw(df: pd.DataFrame, params: dict):
         ax.set_ylabel("alignment score S")
         ax.set_title(title)
         ax.legend(fontsize=6)
-    note = unavailable_note(params)
-    fig.suptitle("Alignment over training (App. Fig. 8)" + (f"\n{note}" if note else ""))
+    suptitle_with_note(fig, "Alignment over training (App. Fig. 8)", params)
     return fig

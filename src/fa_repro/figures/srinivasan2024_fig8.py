@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._training import final_epoch, stacked, unavailable_note
+from ._training import final_epoch, stacked, suptitle_with_note
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
@@ -26,6 +26,5 @@ def draw(df: pd.DataFrame, params: dict):
         ax.set_title(dataset)
         ax.set_xlabel("number of hidden layers")
         ax.set_ylabel("final test accuracy (%)")
-    note = unavailable_note(params)
-    fig.suptitle("PEPITA with activation normalisation" + (f"\n{note}" if note else ""))
+    suptitle_with_note(fig, "PEPITA with activation normalisation", params)
     return fig
