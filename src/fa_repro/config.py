@@ -26,14 +26,18 @@ def _path(parts) -> str:
     return ".".join(str(p) for p in parts) or "<top level>"
 
 
-def _overlay(base: dict, override: dict, where: list) -> dict:
+def _merge(base: dict, override: dict, overlay_path: list | None = None) -> dict:
+    """``base`` with ``override`` merged in, nested dicts key by key. A scale overlay (``overlay_path``: where it is,
+    e.g. ``["scales", "ci"]``) may only name keys the base config has."""
     out = copy.deepcopy(base)
     for key, value in override.items():
-        if key not in base:
-            raise ConfigError(f"config error at {_path(where + [key])}: unknown key in the "
-                              f"'{where[1] if len(where) > 1 else ''}' scale overlay; it must name a key of the base config")
-        if isinstance(value, dict) and isinstance(base[key], dict):
-            out[key] = _overlay(base[key], value, where + [key])
+        where = None if overlay_path is None else overlay_path + [key]
+        if where is not None and key not in base:
+            raise ConfigError(f"config error at {_path(where)}: unknown key in the "
+                              f"'{where[1] if len(where) > 2 else ''}' scale overlay; it must name a key of the base "
+                              "config")
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            out[key] = _merge(base[key], value, where)
         else:
             out[key] = copy.deepcopy(value)
     return out
@@ -48,7 +52,7 @@ def load_yaml(path: str | Path) -> dict:
 
 @functools.lru_cache(maxsize=4)
 def _schema(path: str, mtime_ns: int) -> dict:
-    return yaml.load(Path(path).read_text(), Loader=_YAML_LOADER)
+    return load_yaml(path)
 
 
 def load_schema(schema_path: str | Path) -> dict:
@@ -101,14 +105,6 @@ def _typed(value):
     return value
 
 
-def _merge(base: dict, override: dict) -> dict:
-    out = copy.deepcopy(base)
-    for key, value in override.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) \
-            else copy.deepcopy(value)
-    return out
-
-
 def _flat(d: dict, where=()) -> dict:
     out = {}
     for key, value in d.items():
@@ -132,7 +128,7 @@ def resolve(config: dict, schema_path: str | Path, base: dict | None = None, not
     scale = config["scale"]
     overlay = config.get("scales", {}).get(scale, {}) or {}
     base_config = {k: v for k, v in config.items() if k != "scales"}
-    resolved = _overlay(base_config, overlay, ["scales", scale])
+    resolved = _merge(base_config, overlay, ["scales", scale])
     if overrides:
         replaced = _flat(overlay)
         for path, value in _flat(overrides).items():

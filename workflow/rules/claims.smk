@@ -23,7 +23,7 @@ rule claims:
         md="figures/claims.md",
     input:
         **{leaf: f"results/figures/{leaf}.csv" for leaf in CLAIM_LEAVES},
-        code=code("fa_repro.claims") + [str(paper_numbers_file(n, workflow.basedir)) for n in PAPER_NUMBERS],
+        code=code("fa_repro.claims") + paper_number_files(PAPER_NUMBERS),
     params:
         inputs=lambda w, input: " ".join(f"--input {leaf}={input[leaf]}" for leaf in CLAIM_LEAVES),
         claims=claims_params(),

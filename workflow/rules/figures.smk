@@ -63,9 +63,15 @@ def figure_params(leaf_id):
     return json.dumps(params, sort_keys=True)
 
 
+def paper_number_files(names):
+    """The data files of the papers' printed numbers ``names`` (rule inputs: correcting one reruns its readers)."""
+    return [str(paper_numbers_file(n, workflow.basedir)) for n in names]
+
+
 def leaf_code(leaf_id, *extra):
     """The package source a leaf runs and the printed-number files it reads."""
-    return code(LEAVES[leaf_id].module, "fa_repro.figures.divergence", *extra) + [str(paper_numbers_file(n, workflow.basedir)) for n in LEAVES[leaf_id].paper_numbers]
+    return code(LEAVES[leaf_id].module, "fa_repro.figures.divergence", *extra) + \
+        paper_number_files(LEAVES[leaf_id].paper_numbers)
 
 
 rule figure:

@@ -1,6 +1,7 @@
 # Teacher–student theory: batched online-SGD simulations and ODE integrations
 # (Refinetti et al. 2021 Sec. 1 / App. A; Srinivasan et al. 2024 Sec. 4 / App. E).
 
+from fa_repro.figures.leaves import teacher_student_table
 from fa_repro.teacher_student.runs import parallel_shards
 
 TS_EXPERIMENTS = list(CFG["teacher_student"])
@@ -10,7 +11,7 @@ rule ts_simulate:
     message:
         "ts_simulate {wildcards.experiment}"
     output:
-        "results/teacher_student/{experiment}/simulation.csv",
+        teacher_student_table("{experiment}", "sim"),
     input:
         code("fa_repro.teacher_student.experiments"),
     params:
@@ -34,7 +35,7 @@ rule ts_ode:
     message:
         "ts_ode {wildcards.experiment}"
     output:
-        "results/teacher_student/{experiment}/ode.csv",
+        teacher_student_table("{experiment}", "ode"),
     input:
         code("fa_repro.teacher_student.experiments"),
     params:
