@@ -6,7 +6,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 from fa_repro.config import load_yaml, resolve  # noqa: E402
-from fa_repro.hardware import training_gpu_request, visible_gpu_count  # noqa: E402
 from fa_repro.provenance import module_files  # noqa: E402
 
 configfile: "config.yaml"
@@ -22,18 +21,6 @@ for _note in _NOTES:
 
 
 PY = sys.executable  # the interpreter running Snakemake runs the jobs too
-
-
-def training_gpus(wildcards):
-    """GPUs a training job asks for. On a cluster (workflow/profiles/slurm): compute.training.gpus. A local run
-    trains on this machine's GPUs, at most one training job per GPU (the `gpu` resource, registered here
-    unless `--resources gpu=N` set it), and on the CPU where there is none. Evaluated when the DAG is built,
-    once Snakemake knows its executor (a dry run counts as local)."""
-    local = workflow.local_exec
-    present = visible_gpu_count() if local else 0
-    if local and "gpu" not in workflow.global_resources:
-        workflow.register_resource("gpu", present)
-    return training_gpu_request(CFG["compute"]["training"]["gpus"], local, present)
 
 
 def code(*modules):

@@ -4,6 +4,10 @@
 # (default /tmp/fa-repro-slurm) and writes /etc/slurm/slurm.conf, where sbatch, squeue and the srun inside
 # each job look for it (a slurm.conf this script did not write is never replaced). Safe to call twice: a
 # running cluster is reused.
+# The node declares $FA_REPRO_SLURM_GPUS (default 2) stand-in GPUs: a gres/gpu whose device files are
+# character devices like /dev/null (slurmd drops a GPU without a device file, even with Flags=CountOnly).
+# sbatch --gpus / --gres=gpu requests are scheduled, counted and set CUDA_VISIBLE_DEVICES as on a GPU
+# cluster, while the jobs find no CUDA device and train on the CPU.
 set -euo pipefail
 dir=${FA_REPRO_SLURM_DIR:-/tmp/fa-repro-slurm}
 log() { echo "start_local_slurm: $*" >&2; }
@@ -24,6 +28,7 @@ fi
 mkdir -p /etc/slurm
 host=$(hostname -s)
 cpus=$(nproc)
+gpus=${FA_REPRO_SLURM_GPUS:-2}
 mem=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 1024 ))
 cat > "$conf" <<CONF
 $marker
@@ -43,6 +48,7 @@ TaskPlugin=task/none
 SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
+GresTypes=gpu
 ReturnToService=2
 MpiDefault=none
 JobAcctGatherType=jobacct_gather/none
@@ -50,12 +56,18 @@ AccountingStorageType=accounting_storage/none
 SlurmctldTimeout=30
 SlurmdTimeout=30
 InactiveLimit=0
-MinJobAge=600
+MinJobAge=3600
 KillWait=10
 Waittime=0
-NodeName=$host CPUs=$cpus RealMemory=$mem State=UNKNOWN
+NodeName=$host CPUs=$cpus RealMemory=$mem Gres=gpu:$gpus State=UNKNOWN
 PartitionName=local Nodes=$host Default=YES MaxTime=INFINITE State=UP
 CONF
+mkdir -p "$dir/dev"
+for i in $(seq 0 $((gpus - 1))); do [ -c "$dir/dev/gpu$i" ] || mknod "$dir/dev/gpu$i" c 1 3; done
+cat > /etc/slurm/gres.conf <<GRES
+$marker
+NodeName=$host Name=gpu Count=$gpus File=$dir/dev/gpu[0-$((gpus - 1))]
+GRES
 if ! pgrep -x munged >/dev/null; then
   log "starting munged"
   mkdir -p /run/munge && chown munge:munge /run/munge 2>/dev/null || true
@@ -64,12 +76,15 @@ if ! pgrep -x munged >/dev/null; then
 fi
 if ! pgrep -x slurmctld >/dev/null; then log "starting slurmctld"; slurmctld; fi
 if ! pgrep -x slurmd >/dev/null; then log "starting slurmd"; slurmd; fi
-for _ in $(seq 60); do
+for i in $(seq 60); do
   state=$(sinfo -h -N -o '%T' 2>/dev/null | head -1 || true)
-  case "$state" in idle*|mixed*|allocated*) break ;; esac
+  case "$state" in
+    idle*|mixed*|allocated*) break ;;
+    drain*|down*) [ "$i" = 10 ] && scontrol update nodename="$host" state=resume >&2 || true ;;  # left by an older config
+  esac
   sleep 1
 done
 case "$state" in
-  idle*|mixed*|allocated*) log "node $host is $state (CPUs=$cpus, RealMemory=${mem} MB)" ;;
-  *) log "the node did not come up (state '${state:-none}'); logs in $dir/log"; tail -20 "$dir"/log/*.log >&2; exit 1 ;;
+  idle*|mixed*|allocated*) log "node $host is $state (CPUs=$cpus, RealMemory=${mem} MB, count-only GPUs=$gpus)" ;;
+  *) log "the node did not come up (state '${state:-none}'); logs in $dir/log"; tail -n 20 "$dir"/log/*.log >&2; exit 1 ;;
 esac

@@ -92,11 +92,36 @@ def test_only_what_changed_reruns(workdir):
         cfg.write_text(original)
 
 
-@pytest.mark.parametrize("visible, gpus", [("", 0), ("0,1", 1)])
-def test_local_training_jobs_ask_for_a_gpu_only_where_there_is_one(workdir, monkeypatch, visible, gpus):
-    """The default local profile: a training job asks for one GPU where the machine has any (and the `gpu`
-    resource, one per GPU, bounds how many run at once), for none on a machine without."""
+@pytest.mark.parametrize("visible, where", [("", "the CPU"), ("0,1", "a GPU shared by up to 4 training jobs")])
+def test_local_training_jobs_ask_for_a_gpu_only_where_there_is_one(workdir, monkeypatch, visible, where):
+    """The default local profile: a training job takes a place on a GPU where the machine has any (the paper
+    scale's compute.training.jobs_per_gpu places per GPU bound how many run at once), the CPU where it has none."""
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
     out = run(workdir, "--dry-run", "--forceall", "--config", "scale=paper")
     requests = [line for line in out.splitlines() if re.match(r"Job \d+: train ", line.strip())]
-    assert len(requests) == 2 and all(f" on {gpus} GPU(s)," in line for line in requests)
+    assert len(requests) == 2 and all(f" on {where}, " in line for line in requests)
+
+
+def test_local_gpu_places_bound_the_training_jobs_at_once(workdir, monkeypatch):
+    """jobs_per_gpu 2 on a machine with one GPU: of four ready training jobs and four cores, two run at once,
+    and a whole-GPU job runs alone. (The GPU is CUDA_VISIBLE_DEVICES=0 without a device: each job warns that
+    it was handed a GPU it cannot use and trains on the CPU.)"""
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
+    small = {**experiments(workdir.parent / "offline")["training"]["tiny_regression"], "device": "auto"}
+    names = ["pack_a", "pack_b", "pack_c", "alone"]
+    (workdir / "packing.yaml").write_text(yaml.safe_dump({
+        "training": {n: {**small, "seeds": [i]} for i, n in enumerate(names)},
+        "compute": {"training": {"gpus": 1, "jobs_per_gpu": 2, "whole_gpu": [{"experiment": "alone"}]}}}))
+    cmd = [SNAKEMAKE, *[f"results/training/{n}/metrics.csv" for n in names], "--profile",
+           "workflow/profiles/default", "--cores", "4", "--configfile", "config.yaml", "tiny.yaml", "packing.yaml"]
+    out = run_snakemake(cmd, workdir)
+    rounds = [int(n) for n in re.findall(r"^Execute (\d+) jobs", out, re.M)]
+    assert max(rounds) == 2 and sum(rounds) == 4, out  # never more than the GPU's two places
+    started = [m for m in re.findall(r"Job \d+: train (\w+) on ([^,]+),", out)]
+    assert ("alone", "a GPU of its own") in started and ("pack_a", "a GPU shared by up to 2 training jobs") in started
+    # the whole-GPU job takes both places: whatever round starts it starts nothing else
+    blocks = re.split(r"^Execute \d+ jobs", out, flags=re.M)[1:]
+    alone = [b for b in blocks if "train alone on" in b.split("Finished")[0]]
+    assert len(alone) == 1 and alone[0].split("Finished")[0].count("Job ") == 1, alone
+    for n in names:
+        assert "was given GPU(s) CUDA_VISIBLE_DEVICES=0" in (workdir / f"logs/training/{n}.log").read_text()

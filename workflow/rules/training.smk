@@ -4,6 +4,8 @@
 
 from fa_repro.config import check_sources, validate_training_specs
 from fa_repro.experiments import grids, selection_tags, training_specs
+from fa_repro.figures.leaves import matches
+from fa_repro.hardware import PACK_GROUP, training_gpu_placement, visible_gpu_count
 from fa_repro.provenance import files_digest
 from fa_repro.registry import model_module, rule_module, rule_name
 
@@ -13,6 +15,41 @@ TRAINING = {**CFG["training"], **training_specs(CFG["experiments"], _GRIDS)}
 RUN_TAGS = selection_tags(CFG["experiments"], _GRIDS)  # what leaves select runs by (figures.smk)
 validate_training_specs(TRAINING, SCHEMA)
 check_sources(DATA_SOURCES, {s["data"]["dataset"] for s in TRAINING.values() if "dataset" in s["data"]})
+
+
+_COMPUTE = CFG["compute"]["training"]
+# hand-written experiments are selected by their name (`experiment`) and their own tags
+_PLACEMENT_TAGS = {**{name: {"experiment": name, **spec.get("tags", {})} for name, spec in CFG["training"].items()},
+                   **RUN_TAGS}
+_WHOLE_GPU = {name for name, tags in _PLACEMENT_TAGS.items() if any(matches(s, tags) for s in _COMPUTE["whole_gpu"])}
+
+
+def training_placement(name):
+    """Where a training job runs: the CPU, a GPU of its own, or a GPU shared with up to compute.training.
+    jobs_per_gpu other small jobs (fa_repro.hardware.training_gpu_placement). Evaluated when the DAG is built,
+    once Snakemake knows its executor (a dry run counts as local). Locally the `gpu` resource counts places
+    on this machine's GPUs (registered here unless `--resources gpu=N` set it); on a cluster packed jobs form
+    the group PACK_GROUP, jobs_per_gpu of them per sbatch job (unless --group-components sets it)."""
+    local = workflow.local_exec
+    present = visible_gpu_count() if local else 0
+    per_gpu = _COMPUTE["jobs_per_gpu"]
+    if local and "gpu" not in workflow.global_resources:
+        workflow.register_resource("gpu", present * per_gpu)
+    if not local and per_gpu > 1 and PACK_GROUP not in workflow.group_settings.group_components:
+        settings = workflow.group_settings
+        settings.group_components = {**settings.group_components, PACK_GROUP: per_gpu}
+    return training_gpu_placement(_COMPUTE["gpus"], per_gpu, name in _WHOLE_GPU, local, present)
+
+
+class _TrainingDevice:
+    """`{TRAINING_DEVICE:{wildcards.experiment}}` in a message: where that job trains, in words (not a param:
+    params are provenance, and moving to a machine with or without a GPU must not retrain anything)."""
+
+    def __format__(self, experiment):
+        return training_placement(experiment).device
+
+
+TRAINING_DEVICE = _TrainingDevice()
 
 
 def training_code(name):
@@ -27,7 +64,7 @@ def training_data(name):
 
 rule train:
     message:
-        "train {wildcards.experiment} on {resources.gpu} GPU(s), {threads} thread(s)"
+        "train {wildcards.experiment} on {TRAINING_DEVICE:{wildcards.experiment}}, {threads} thread(s)"
     output:
         "results/training/{experiment}/metrics.csv",
     input:
@@ -44,11 +81,14 @@ rule train:
         # every name would cost ~1 ms per job at paper scale)
     log:
         "logs/training/{experiment}.log",
-    threads: CFG["compute"]["training"]["cpus"]
+    group:
+        lambda w: training_placement(w.experiment).group
+    threads: _COMPUTE["cpus"]
     resources:
-        gpu=training_gpus,
-        mem_mb=CFG["compute"]["training"]["mem_mb"],
-        runtime=CFG["compute"]["training"]["runtime_min"],
+        gpu=lambda w: training_placement(w.experiment).gpu,
+        gres=lambda w: training_placement(w.experiment).gres,
+        mem_mb=_COMPUTE["mem_mb"],
+        runtime=_COMPUTE["runtime_min"],
     shell:
         "echo 'input: {input}' > {log}; echo 'code (sha256 {params.code}): {params.code_files}' >> {log}; "
         "{PY} -m fa_repro.cli train --spec {params.spec:q} {params.data} --name {wildcards.experiment} "

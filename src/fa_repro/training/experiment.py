@@ -33,13 +33,15 @@ Spec (one ``config.yaml`` block; every key is also a column-free parameter recor
 from __future__ import annotations
 
 import json
+import os
+import warnings
 from pathlib import Path
 
 import pandas as pd
 import torch
 
 from fa_repro.atomic import write_atomically
-from fa_repro.hardware import least_busy_cuda_device
+from fa_repro.hardware import least_busy_cuda_device, visible_gpu_count
 from fa_repro.models import make_loss, make_model
 from fa_repro.registry import rule_name
 from fa_repro.rules import make_rule
@@ -49,11 +51,19 @@ from fa_repro.training.metric_hooks import metric_hooks
 
 
 def device_for(spec: dict) -> torch.device:
-    """``device: auto`` trains on the least busy visible GPU, or on the CPU when there is none."""
+    """``device: auto`` trains on the least busy visible GPU, or on the CPU when there is none. A job given
+    GPUs (``CUDA_VISIBLE_DEVICES`` set by a scheduler) that PyTorch cannot use warns and trains on the CPU."""
     want = spec.get("device", "auto")
-    if want == "auto":
-        return least_busy_cuda_device() if torch.cuda.is_available() else torch.device("cpu")
-    return torch.device(want)
+    if want != "auto":
+        return torch.device(want)
+    if torch.cuda.is_available():
+        return least_busy_cuda_device()
+    given = os.environ.get("CUDA_VISIBLE_DEVICES", "")
+    if visible_gpu_count() > 0 and given:
+        warnings.warn(f"fa-repro: this job was given GPU(s) CUDA_VISIBLE_DEVICES={given}, but PyTorch "
+                      f"{torch.__version__} finds no CUDA device (no driver, or a CPU-only build); it trains "
+                      "on the CPU", stacklevel=2)
+    return torch.device("cpu")
 
 
 def build_model_and_rule(spec: dict, seeds: list[int], input_shape, n_out: int, device):
