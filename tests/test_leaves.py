@@ -131,3 +131,12 @@ def test_workflow_selects_no_runs_by_name(repo_root):
     for path in [repo_root / "Snakefile", *sorted((repo_root / "workflow" / "rules").glob("*.smk"))]:
         text = path.read_text()
         assert "startswith(" not in text and "endswith(" not in text, path
+
+
+def test_a_selector_naming_a_tag_no_run_has_is_refused():
+    from fa_repro.figures.leaves import check_selector_keys
+
+    tags = {"run_a": {"grid": "boopathy2022", "width": 512}, "run_b": {"grid": "chu2024", "study": ["x"]}}
+    check_selector_keys([{"grid": "boopathy2022", "width": [256, 512]}, {"study": "x"}], tags, "here")
+    with pytest.raises(ValueError, match=r"here: selector .* names tag\(s\) \['widht'\] that no run has"):
+        check_selector_keys([{"grid": "boopathy2022", "widht": 512}], tags, "here")

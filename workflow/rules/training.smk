@@ -4,7 +4,7 @@
 
 from fa_repro.config import check_sources, validate_training_specs
 from fa_repro.experiments import grids, selection_tags, training_specs
-from fa_repro.figures.leaves import matches
+from fa_repro.figures.leaves import check_selector_keys, matches
 from fa_repro.hardware import PACK_GROUP, training_gpu_placement, visible_gpu_count
 from fa_repro.provenance import files_digest
 from fa_repro.registry import model_module, rule_module, rule_name
@@ -21,6 +21,7 @@ _COMPUTE = CFG["compute"]["training"]
 # hand-written experiments are selected by their name (`experiment`) and their own tags
 _PLACEMENT_TAGS = {**{name: {"experiment": name, **spec.get("tags", {})} for name, spec in CFG["training"].items()},
                    **RUN_TAGS}
+check_selector_keys(_COMPUTE["whole_gpu"], _PLACEMENT_TAGS, "config compute.training.whole_gpu")
 _WHOLE_GPU = {name for name, tags in _PLACEMENT_TAGS.items() if any(matches(s, tags) for s in _COMPUTE["whole_gpu"])}
 
 

@@ -77,6 +77,16 @@ def matches(selector: dict, tags: dict) -> bool:
     return True
 
 
+def check_selector_keys(selectors: list[dict], run_tags: dict[str, dict], where: str) -> None:
+    """Every key a selector names is a tag some run has (a misspelt key would silently select nothing)."""
+    known = {key for tags in run_tags.values() for key in tags}
+    for selector in selectors:
+        unknown = set(selector) - known
+        if unknown:
+            raise ValueError(f"{where}: selector {selector} names tag(s) {sorted(unknown)} that no run has; "
+                             f"the runs' tags are {sorted(known)}")
+
+
 def leaf_runs(leaf: Leaf, run_tags: dict[str, dict]) -> list[str]:
     """The training runs a leaf reads: those matching any of its selectors, by name."""
     return sorted(name for name, tags in run_tags.items() if any(matches(s, tags) for s in leaf.runs))

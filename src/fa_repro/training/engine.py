@@ -126,8 +126,10 @@ class Trainer:
         self.fingerprint = fingerprint or config_fingerprint(asdict(config))
         self.checkpoint = Path(checkpoint) if checkpoint else None
         if config.optimizer == "sgd":
+            # foreach: one multi-tensor update for all parameters (PyTorch's choice on CUDA; on the CPU the same
+            # element-wise arithmetic as its per-parameter loop, without the loop)
             self.optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum,
-                                             weight_decay=config.weight_decay)
+                                             weight_decay=config.weight_decay, foreach=True)
         elif config.optimizer == "adam":  # per-parameter statistics: each seed's slice is updated independently
             self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         else:
@@ -219,6 +221,27 @@ class Trainer:
             summary = {"loss": float(test_loss[live].mean()), "acc": float(test_acc[live].mean())}
         return summary
 
+    def train_epoch(self, n_batches: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+        """The updates of one epoch (each seed's own permutation of the training set), stopping early at
+        ``max_steps``: (S,) summed loss and correct count on the device, and the examples seen."""
+        model, cfg, n_seeds = self.model, self.config, self.model.n_seeds
+        model.train()
+        loss_sum = torch.zeros(n_seeds, dtype=torch.float64, device=self._device)
+        correct = torch.zeros(n_seeds, dtype=torch.float64, device=self._device)
+        seen = 0
+        for xb, yb, lb in self.data.epoch_batches(self.order_generators, cfg.batch_size, n_batches):
+            if cfg.max_steps is not None and self.steps >= cfg.max_steps:
+                break
+            result = self.rule.step(model, xb, yb, self.loss, self.optimizer, self.dropout_generator)
+            # into the float64 sums without temporaries (the same values: the product with the batch size and the
+            # integer counts are exact in float64)
+            loss_sum.add_(result.loss, alpha=xb.shape[1])
+            if lb is not None:
+                correct.add_((result.output.argmax(-1) == lb).sum(1))
+            seen += xb.shape[1]
+            self.steps += 1
+        return loss_sum, correct, seen
+
     def run(self) -> list[dict]:
         model, cfg, d = self.model, self.config, self.data
         resumed = self._resume()
@@ -240,19 +263,7 @@ class Trainer:
                    initial=self.start_epoch - 1, total=cfg.epochs, mininterval=1.0)
         for epoch in bar:
             started = time.perf_counter()
-            model.train()
-            loss_sum = torch.zeros(n_seeds, dtype=torch.float64, device=self._device)
-            correct = torch.zeros(n_seeds, dtype=torch.float64, device=self._device)
-            seen = 0
-            for xb, yb, lb in d.epoch_batches(self.order_generators, cfg.batch_size, n_batches):
-                if cfg.max_steps is not None and self.steps >= cfg.max_steps:
-                    break
-                result = self.rule.step(model, xb, yb, self.loss, self.optimizer, self.dropout_generator)
-                loss_sum += result.loss.double() * xb.shape[1]
-                if lb is not None:
-                    correct += (result.output.argmax(-1) == lb).sum(1).double()
-                seen += xb.shape[1]
-                self.steps += 1
+            loss_sum, correct, seen = self.train_epoch(n_batches)
             if self._device.type == "cuda":
                 torch.cuda.synchronize()
             seconds = time.perf_counter() - started  # the training steps of this epoch, evaluation excluded

@@ -108,6 +108,20 @@ def init_from_feedback(model, rule, mode: str, scale: float) -> None:
                 raise ValueError(f"init_from_feedback {mode!r} is not none | sign | equal")
 
 
+def train_config(spec: dict) -> TrainConfig:
+    """The loop's settings from a spec (epochs, batches, optimiser, recording)."""
+    opt = spec.get("optimizer", {})
+    return TrainConfig(epochs=int(spec["epochs"]), batch_size=int(spec["batch_size"]), lr=float(opt["lr"]),
+                       optimizer=opt.get("kind", "sgd"),
+                       momentum=float(opt.get("momentum", 0.0)), weight_decay=float(opt.get("weight_decay", 0.0)),
+                       lr_milestones=list(opt.get("lr_milestones", [])), lr_gamma=float(opt.get("lr_gamma", 0.1)),
+                       drop_last=bool(spec.get("drop_last", False)),
+                       eval_batch_size=int(spec.get("eval_batch_size", 1000)),
+                       record_every=int(spec.get("record_every", 1)),
+                       max_steps=int(spec["max_steps"]) if spec.get("max_steps") else None,
+                       checkpoint_every=int(spec.get("checkpoint_every", 1)))
+
+
 def run_experiment(spec: dict, prepared: str | Path | None = None, *, out: str | Path | None = None,
                    checkpoint: str | Path | None = None, progress: bool = True, name: str = "training",
                    workers: int = 1) -> pd.DataFrame:
@@ -121,17 +135,7 @@ def run_experiment(spec: dict, prepared: str | Path | None = None, *, out: str |
     if "lockstep" in spec:
         return _lockstep(spec, model, rule, data, input_shape, out, progress, name)
     loss = make_loss(spec.get("loss", "cross_entropy"))
-    opt = spec.get("optimizer", {})
-    config = TrainConfig(epochs=int(spec["epochs"]), batch_size=int(spec["batch_size"]), lr=float(opt["lr"]),
-                         optimizer=opt.get("kind", "sgd"),
-                         momentum=float(opt.get("momentum", 0.0)), weight_decay=float(opt.get("weight_decay", 0.0)),
-                         lr_milestones=list(opt.get("lr_milestones", [])), lr_gamma=float(opt.get("lr_gamma", 0.1)),
-                         drop_last=bool(spec.get("drop_last", False)),
-                         eval_batch_size=int(spec.get("eval_batch_size", 1000)),
-                         record_every=int(spec.get("record_every", 1)),
-                         max_steps=int(spec["max_steps"]) if spec.get("max_steps") else None,
-                         checkpoint_every=int(spec.get("checkpoint_every", 1)))
-    trainer = Trainer(model, rule, loss, data, config, seeds=seeds, fingerprint=config_fingerprint(spec),
+    trainer = Trainer(model, rule, loss, data, train_config(spec), seeds=seeds, fingerprint=config_fingerprint(spec),
                       hooks=metric_hooks(spec, data, loss), checkpoint=checkpoint, progress=progress, desc=name)
     table = pd.DataFrame(trainer.run())
     table["diverged_epoch"] = table["diverged_epoch"].astype("Int64")

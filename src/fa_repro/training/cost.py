@@ -1,0 +1,164 @@
+"""What a training experiment costs: the updates it makes (:func:`planned_steps`), the settings that decide the
+time of one update (:func:`step_signature`), and that time measured on a device (:func:`measure_step`), from
+which ``benchmarks/paper_scale_cost.py`` projects a scale's device-hours.
+
+A step is one update of every seed of the batched model (the engine's inner loop: gather the batch, the rule's
+step, the loss and accuracy sums). Evaluation, metric hooks and checkpoints at record times are not in it.
+"""
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from fa_repro.data.sources import DATASETS, FORMAT_VERSION
+from fa_repro.models import make_loss
+from fa_repro.training.data import build_data
+from fa_repro.training.engine import Trainer, TrainingData, evaluate
+from fa_repro.training.experiment import build_model_and_rule, train_config
+
+# data keys that change the shape of an example (hence the cost of a step); the others only select examples
+_SHAPE_KEYS = ("dataset", "task", "downscale", "flatten", "image_size", "length", "input_dim")
+
+
+def training_examples(data: dict) -> int:
+    """Training examples of a data spec: the dataset's training split less the held-out part, or the subset."""
+    if "task" in data:
+        return int(data["n_train"])
+    if data["dataset"] == "imagenet":
+        return int(data.get("steps_per_epoch", 1000))  # streamed: an "epoch" is steps_per_epoch batches
+    n = DATASETS[data["dataset"]].n_train - int(data.get("holdout") or 0)
+    return min(n, int(data["subset"])) if data.get("subset") else n
+
+
+def planned_steps(spec: dict) -> int:
+    """Updates a training spec makes: epochs × batches per epoch, or ``max_steps`` when it stops earlier;
+    a lock-step pair (Chu & Bacho Fig. 5) makes ``lockstep.steps`` updates of each of its two networks."""
+    if "lockstep" in spec:
+        return 2 * int(spec["lockstep"]["steps"])
+    batch = int(spec["batch_size"])
+    n = training_examples(spec["data"])
+    if spec["data"].get("dataset") == "imagenet":
+        per_epoch = n
+    else:
+        per_epoch = n // batch if spec.get("drop_last") else math.ceil(n / batch)
+    steps = int(spec["epochs"]) * per_epoch
+    return min(steps, int(spec["max_steps"])) if spec.get("max_steps") else steps
+
+
+def step_signature(spec: dict) -> str:
+    """What the time of one update depends on: the example's shape, the model (initialisation aside), the rule,
+    the loss, the optimiser's kind, the batch size and the number of seeds trained together."""
+    model = {k: v for k, v in spec["model"].items() if k not in ("init", "init_scale")}
+    opt = spec.get("optimizer", {})
+    return json.dumps({
+        "data": {k: spec["data"][k] for k in _SHAPE_KEYS if spec["data"].get(k) is not None},
+        "model": model, "rule": spec["rule"]["name"], "loss": spec.get("loss", "cross_entropy"),
+        "optimizer": [opt.get("kind", "sgd"), bool(opt.get("momentum"))],
+        "batch_size": int(spec["batch_size"]), "seeds": len(spec["seeds"]),
+    }, sort_keys=True)
+
+
+@dataclass
+class StepCost:
+    seconds_per_step: float
+    steps_timed: int
+    peak_mb: float  # CUDA: peak allocated (training steps and one evaluation batch); CPU: resident tensors
+
+
+def _synthetic_prepared(dataset: str, folder: Path, n_train: int) -> Path:
+    """A prepared file of random images in the dataset's real shapes (the full training split by default)."""
+    ds = DATASETS[dataset]
+    g = torch.Generator().manual_seed(0)
+    n_test = min(ds.n_test, 10_000)
+    content = {
+        "train_images": torch.randint(0, 256, (n_train, ds.channels, ds.size, ds.size), dtype=torch.uint8, generator=g),
+        "train_labels": torch.randint(0, ds.n_classes, (n_train,), generator=g),
+        "test_images": torch.randint(0, 256, (n_test, ds.channels, ds.size, ds.size), dtype=torch.uint8, generator=g),
+        "test_labels": torch.randint(0, ds.n_classes, (n_test,), generator=g),
+    }
+    meta = {"format_version": FORMAT_VERSION, "dataset": dataset, "n_classes": ds.n_classes, "n_train": n_train,
+            "n_test": n_test, "source": {"kind": "synthetic"}}
+    path = folder / f"{dataset}-{n_train}.pt"
+    if not path.exists():
+        torch.save({"meta": meta, **content}, path)
+    return path
+
+
+def _streamed_stand_in(spec: dict, device) -> tuple[TrainingData, tuple, int]:
+    """ImageNet's shapes without ImageNet: two batches of random decoded images (decoding is not timed)."""
+    size, batch = int(spec["data"].get("image_size", 224)), int(spec["batch_size"])
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(2 * batch, 3, size, size, generator=g)
+    labels = torch.randint(0, 1000, (2 * batch,), generator=g)
+    y = torch.nn.functional.one_hot(labels, 1000).float()
+    td = TrainingData(x.to(device), y.to(device), x[:batch].to(device), y[:batch].to(device), labels.to(device),
+                      labels[:batch].to(device))
+    return td, (3, size, size), 1000
+
+
+def _sync(device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def measure_step(spec: dict, device: torch.device, *, steps: int = 50, warmup: int = 2, max_seconds: float = 5.0,
+                 data_folder: str | Path | None = None) -> StepCost:
+    """Seconds per update of ``spec`` on ``device``: the engine's loop on random data of the spec's shapes, after
+    ``warmup`` updates, timed over ``steps`` updates, or fewer where the warm-up says they would take longer than
+    ``max_seconds`` (at least one)."""
+    spec = {k: v for k, v in spec.items() if k != "lockstep"}  # a lock-step pair: the time of one network's step
+    seeds = [int(s) for s in spec["seeds"]]
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats(device)
+    with tempfile.TemporaryDirectory() as scratch:
+        data_spec = spec["data"]
+        if data_spec.get("dataset") == "imagenet":
+            data, input_shape, n_out = _streamed_stand_in(spec, device)
+        else:
+            prepared = None
+            if "dataset" in data_spec:
+                folder = Path(data_folder) if data_folder else Path(scratch)
+                prepared = _synthetic_prepared(data_spec["dataset"], folder, DATASETS[data_spec["dataset"]].n_train)
+            data, input_shape, n_out = build_data({**spec, "data": {**data_spec, "label_corruption": 0.0}},
+                                                  prepared, seeds, device)
+    model, rule = build_model_and_rule(spec, seeds, input_shape, n_out, device)
+    config = train_config(spec)
+    trainer = Trainer(model, rule, make_loss(spec.get("loss", "cross_entropy")), data, config, seeds=seeds,
+                      progress=False)
+    n_batches = data.batches_per_epoch(config.batch_size, config.drop_last)
+    rule.before_training(model, n_batches)
+    guess = math.inf
+    while trainer.steps < warmup and guess > 0:  # warm-up: allocations, kernel selection (one step if slow)
+        started = time.perf_counter()
+        config.max_steps = trainer.steps + 1
+        trainer.train_epoch(n_batches)
+        _sync(device)
+        guess = time.perf_counter() - started
+        if guess > max_seconds:
+            break
+    target = trainer.steps + max(1, min(steps, int(max_seconds / max(guess, 1e-9))))
+    first, started = trainer.steps, time.perf_counter()
+    while trainer.steps < target:  # several epochs where an epoch has fewer batches
+        config.max_steps = target
+        trainer.train_epoch(n_batches)
+    _sync(device)
+    timed = trainer.steps - first
+    seconds = (time.perf_counter() - started) / timed
+    if device.type == "cuda":
+        n_eval = min(config.eval_batch_size, data.x_test.shape[0])
+        evaluate(model, trainer.loss, data.x_test[:n_eval], data.y_test[:n_eval], data.labels_test[:n_eval]
+                 if data.labels_test is not None else None, n_eval)
+        peak = torch.cuda.max_memory_allocated(device)
+    else:
+        tensors = [data.x_train, data.y_train, data.x_test, data.y_test, *model.parameters(),
+                   *rule.state_tensors().values()]
+        tensors += [t for st in trainer.optimizer.state.values() for t in st.values() if torch.is_tensor(t)]
+        peak = sum(t.numel() * t.element_size() for t in tensors if torch.is_tensor(t))
+    return StepCost(seconds, timed, peak / 2**20)
