@@ -85,6 +85,6 @@ for i in $(seq 60); do
   sleep 1
 done
 case "$state" in
-  idle*|mixed*|allocated*) log "node $host is $state (CPUs=$cpus, RealMemory=${mem} MB, count-only GPUs=$gpus)" ;;
+  idle*|mixed*|allocated*) log "node $host is $state (CPUs=$cpus, RealMemory=${mem} MB, stand-in GPUs=$gpus)" ;;
   *) log "the node did not come up (state '${state:-none}'); logs in $dir/log"; tail -n 20 "$dir"/log/*.log >&2; exit 1 ;;
 esac

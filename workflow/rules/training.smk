@@ -2,6 +2,8 @@
 # batched model and writes per-epoch metrics (src/fa_repro/training/). A job killed mid-run resumes from
 # its checkpoint when rerun.
 
+import functools
+
 from fa_repro.config import check_sources, validate_training_specs
 from fa_repro.experiments import grids, selection_tags, training_specs
 from fa_repro.figures.leaves import check_selector_keys, matches
@@ -42,6 +44,11 @@ def training_placement(name):
     return training_gpu_placement(_COMPUTE["gpus"], per_gpu, name in _WHOLE_GPU, local, present)
 
 
+# packed jobs' Snakemake group on a cluster; no group function at all where nothing is packed (it costs Snakemake
+# ~0.2 ms per job to evaluate, twice, at every parse)
+_TRAINING_GROUP = (lambda w: training_placement(w.experiment).group) if _COMPUTE["jobs_per_gpu"] > 1 else None
+
+
 class _TrainingDevice:
     """`{TRAINING_DEVICE:{wildcards.experiment}}` in a message: where that job trains, in words (not a param:
     params are provenance, and moving to a machine with or without a GPU must not retrain anything)."""
@@ -55,7 +62,12 @@ TRAINING_DEVICE = _TrainingDevice()
 
 def training_code(name):
     spec = TRAINING[name]
-    return code("fa_repro.training.experiment", rule_module(rule_name(spec)), model_module(spec["model"]["kind"]))
+    return _training_code(rule_module(rule_name(spec)), model_module(spec["model"]["kind"]))
+
+
+@functools.cache
+def _training_code(rule, model):  # a few dozen (rule, model) pairs for thousands of jobs
+    return code("fa_repro.training.experiment", rule, model)
 
 
 def training_data(name):
@@ -83,7 +95,7 @@ rule train:
     log:
         "logs/training/{experiment}.log",
     group:
-        lambda w: training_placement(w.experiment).group
+        _TRAINING_GROUP
     threads: _COMPUTE["cpus"]
     resources:
         gpu=lambda w: training_placement(w.experiment).gpu,

@@ -88,8 +88,18 @@ def check_selector_keys(selectors: list[dict], run_tags: dict[str, dict], where:
 
 
 def leaf_runs(leaf: Leaf, run_tags: dict[str, dict]) -> list[str]:
-    """The training runs a leaf reads: those matching any of its selectors, by name."""
-    return sorted(name for name, tags in run_tags.items() if any(matches(s, tags) for s in leaf.runs))
+    """The training runs a leaf reads: those matching any of its selectors, by name. A selector naming its
+    grid(s) looks only at their runs (the Snakefile asks this for every leaf at each parse)."""
+    by_grid: dict[str, list[str]] = {}
+    for name, tags in run_tags.items():
+        by_grid.setdefault(tags.get("grid"), []).append(name)
+    chosen = set()
+    for selector in leaf.runs:
+        grids = selector.get("grid")
+        candidates = (run_tags if grids is None else
+                      [n for g in (grids if isinstance(grids, list) else [grids]) for n in by_grid.get(g, ())])
+        chosen.update(n for n in candidates if matches(selector, run_tags[n]))
+    return sorted(chosen)
 
 
 def check_figure_params(figures: dict) -> None:
