@@ -77,7 +77,7 @@ def _scontrol(job_id: str) -> str:
 def test_jobs_are_submitted_with_sbatch_and_complete(slurm_build):
     workdir, out = slurm_build
     submitted = [line for line in out.splitlines() if "has been submitted with SLURM jobid" in line]
-    logs = list((workdir / ".snakemake/slurm_logs").rglob("*.log"))
+    logs = list(_sbatch_jobs(workdir).values())
     rules = {p.relative_to(workdir / ".snakemake/slurm_logs").parts[0] for p in logs}
     assert {"rule_prepare_dataset", "rule_train", "group_gpu_pack_train", "rule_ts_simulate", "rule_ts_ode",
             "rule_figure", "rule_table"} <= rules

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import torch
 
-from fa_repro.data.sources import DATASETS, FORMAT_VERSION
+from fa_repro.data import one_hot
+from fa_repro.data.sources import DATASETS, FORMAT_VERSION, _save_prepared
 from fa_repro.models import make_loss
 from fa_repro.training.data import build_data
-from fa_repro.training.engine import Trainer, TrainingData, evaluate
+from fa_repro.training.engine import Trainer, TrainingData, batches_per_epoch, evaluate
 from fa_repro.training.experiment import build_model_and_rule, train_config
 
 # data keys that change the shape of an example (hence the cost of a step); the others only select examples
@@ -41,12 +42,9 @@ def planned_steps(spec: dict) -> int:
     a lock-step pair (Chu & Bacho Fig. 5) makes ``lockstep.steps`` updates of each of its two networks."""
     if "lockstep" in spec:
         return 2 * int(spec["lockstep"]["steps"])
-    batch = int(spec["batch_size"])
     n = training_examples(spec["data"])
-    if spec["data"].get("dataset") == "imagenet":
-        per_epoch = n
-    else:
-        per_epoch = n // batch if spec.get("drop_last") else math.ceil(n / batch)
+    per_epoch = n if spec["data"].get("dataset") == "imagenet" else batches_per_epoch(
+        n, int(spec["batch_size"]), bool(spec.get("drop_last")))
     steps = int(spec["epochs"]) * per_epoch
     return min(steps, int(spec["max_steps"])) if spec.get("max_steps") else steps
 
@@ -72,7 +70,7 @@ class StepCost:
 
 
 def _synthetic_prepared(dataset: str, folder: Path, n_train: int) -> Path:
-    """A prepared file of random images in the dataset's real shapes (the full training split by default)."""
+    """A prepared file of ``n_train`` random training images (and the test split) in the dataset's real shapes."""
     ds = DATASETS[dataset]
     g = torch.Generator().manual_seed(0)
     n_test = min(ds.n_test, 10_000)
@@ -86,7 +84,7 @@ def _synthetic_prepared(dataset: str, folder: Path, n_train: int) -> Path:
             "n_test": n_test, "source": {"kind": "synthetic"}}
     path = folder / f"{dataset}-{n_train}.pt"
     if not path.exists():
-        torch.save({"meta": meta, **content}, path)
+        _save_prepared(meta, content, path)
     return path
 
 
@@ -96,7 +94,7 @@ def _streamed_stand_in(spec: dict, device) -> tuple[TrainingData, tuple, int]:
     g = torch.Generator().manual_seed(0)
     x = torch.rand(2 * batch, 3, size, size, generator=g)
     labels = torch.randint(0, 1000, (2 * batch,), generator=g)
-    y = torch.nn.functional.one_hot(labels, 1000).float()
+    y = one_hot(labels, 1000, float(spec["data"].get("target_offset", 0.0)))
     td = TrainingData(x.to(device), y.to(device), x[:batch].to(device), y[:batch].to(device), labels.to(device),
                       labels[:batch].to(device))
     return td, (3, size, size), 1000
@@ -135,7 +133,7 @@ def measure_step(spec: dict, device: torch.device, *, steps: int = 50, warmup: i
     n_batches = data.batches_per_epoch(config.batch_size, config.drop_last)
     rule.before_training(model, n_batches)
     guess = math.inf
-    while trainer.steps < warmup and guess > 0:  # warm-up: allocations, kernel selection (one step if slow)
+    while trainer.steps < warmup:  # warm-up: allocations, kernel selection (one step if slow)
         started = time.perf_counter()
         config.max_steps = trainer.steps + 1
         trainer.train_epoch(n_batches)

@@ -26,6 +26,11 @@ from fa_repro.progress import ProgressBar
 from fa_repro.rules.base import LearningRule
 
 
+def batches_per_epoch(n_train: int, batch_size: int, drop_last: bool) -> int:
+    """Batches of an epoch over ``n_train`` examples: the last, smaller one dropped or kept."""
+    return n_train // batch_size if drop_last else math.ceil(n_train / batch_size)
+
+
 @dataclass
 class TrainingData:
     """Tensors on the training device. Targets are (N, n_out) or per seed (S, N, n_out) (label corruption
@@ -44,7 +49,7 @@ class TrainingData:
         return self.x_train.shape[0]
 
     def batches_per_epoch(self, batch_size: int, drop_last: bool) -> int:
-        return self.n_train // batch_size if drop_last else math.ceil(self.n_train / batch_size)
+        return batches_per_epoch(self.n_train, batch_size, drop_last)
 
     def epoch_batches(self, generators: list[torch.Generator], batch_size: int, n_batches: int):
         """(x, targets, labels) of each batch of an epoch, (S, B, …) per seed: each seed's own permutation of the
