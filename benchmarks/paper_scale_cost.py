@@ -38,38 +38,43 @@ import torch  # noqa: E402
 
 from fa_repro.config import load_yaml, resolve  # noqa: E402
 from fa_repro.experiments import grids, selection_tags, training_specs  # noqa: E402
+from fa_repro.training_spec import DatasetSpec, TrainingSpec, parse_training_spec  # noqa: E402
 from fa_repro.training.cost import measure_step, planned_steps, step_signature  # noqa: E402
 
 
-def scale_runs(scale: str) -> tuple[dict, dict]:
-    """({run: spec}, {run: its grid}) of every training run of ``scale``."""
+def scale_runs(scale: str) -> tuple[dict[str, TrainingSpec], dict]:
+    """({run: its records}, {run: its grid}) of every training run of ``scale``."""
     base = load_yaml(ROOT / "config.yaml")
     cfg = resolve({**base, "scale": scale}, str(ROOT / "workflow/schemas/config.schema.yaml"), base=base)
     built = grids(cfg["experiments"])
     specs = {**cfg["training"], **training_specs(cfg["experiments"], built)}
     tags = selection_tags(cfg["experiments"], built)
-    return specs, {name: tags.get(name, {}).get("grid", "training") for name in specs}
+    return ({name: parse_training_spec(spec, name) for name, spec in specs.items()},
+            {name: tags.get(name, {}).get("grid", "training") for name in specs})
 
 
-def family(spec: dict, grid: str) -> str:
+def family(spec: TrainingSpec, grid: str) -> str:
     """An experiment family: the paper, the model kind and whether the data are images or a synthetic task."""
-    data = spec["data"]
-    kind = "task" if "task" in data else ("streamed" if data.get("dataset") == "imagenet" else "images")
-    return f"{grid} {spec['model']['kind']} {kind}" + (" lockstep" if "lockstep" in spec else "")
+    data = spec.data
+    kind = ("streamed" if data.streamed else "images") if isinstance(data, DatasetSpec) else "task"
+    return f"{grid} {spec.model.kind} {kind}" + (" lockstep" if spec.lockstep is not None else "")
 
 
-def width(spec: dict) -> int:
+def size(spec: TrainingSpec):
+    """The hidden widths (MLP), the width (CNN) or the state's width (RNN)."""
+    return spec.model.width if spec.model.kind == "cnn" else spec.model.hidden
+
+
+def width(spec: TrainingSpec) -> int:
     """The widest layer of a run's network (units or channels)."""
-    size = spec["model"].get("hidden", spec["model"].get("width", 0))
-    return max(size) if isinstance(size, list) else int(size)
+    return max(size(spec)) if isinstance(size(spec), tuple) else size(spec)
 
 
-def describe(spec: dict) -> str:
-    m = spec["model"]
-    size = m.get("hidden", m.get("width"))
-    data = spec["data"].get("dataset", spec["data"].get("task"))
-    return (f"{data} {m['kind']} {size} {spec['rule']['name']}, batch {spec['batch_size']} × "
-            f"{len(spec['seeds'])} seed(s)")
+def describe(spec: TrainingSpec) -> str:
+    data = spec.data.dataset if isinstance(spec.data, DatasetSpec) else spec.data.task
+    shown = list(size(spec)) if isinstance(size(spec), tuple) else size(spec)
+    return (f"{data} {spec.model.kind} {shown} {spec.rule.name}, batch {spec.batch_size} × "
+            f"{len(spec.seeds)} seed(s)")
 
 
 def main() -> None:
@@ -113,7 +118,7 @@ def main() -> None:
 
     if args.max_cnn_width:
         wide = {k: v for k, v in groups.items()
-                if specs[v[0]]["model"]["kind"] == "cnn" and width(specs[v[0]]) > args.max_cnn_width}
+                if specs[v[0]].model.kind == "cnn" and width(specs[v[0]]) > args.max_cnn_width}
         for key, names in sorted(wide.items()):
             print(f"not timed (CNN width > {args.max_cnn_width}): {key[0]}: {describe(specs[names[0]])}, "
                   f"{len(names)} run(s), {sum(planned_steps(specs[n]) for n in names)} steps")

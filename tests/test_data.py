@@ -197,6 +197,7 @@ def test_imagenet_is_indexed_and_streamed_with_the_papers_augmentation(tmp_path)
     from fake_datasets import write_imagenet
 
     from fa_repro.training.streaming import streamed_data
+    from fa_repro.training_spec import parse_data
 
     root = write_imagenet(tmp_path / "imagenet", seed=3)
     meta = prepare("imagenet", {"kind": "imagefolder", "root": str(root), "test_dir": "val"}, tmp_path / "in.pt")
@@ -204,7 +205,8 @@ def test_imagenet_is_indexed_and_streamed_with_the_papers_augmentation(tmp_path)
     index = load_prepared(tmp_path / "in.pt", expect="imagenet")
     # labels follow the sorted class folders (ILSVRC-2012's wnid order)
     assert index["train_paths"][7].startswith(f"train/n{1440764 + 7:08d}/") and int(index["train_labels"][7]) == 7
-    d = {"image_size": 24, "steps_per_epoch": 2, "n_test": 10, "n_probe": 6, "target_offset": 0.0}
+    d = parse_data({"dataset": "imagenet", "image_size": 24, "steps_per_epoch": 2, "n_test": 10, "n_probe": 6,
+                    "target_offset": 0.0})
     data, shape, n_out = streamed_data(index, d, device=torch.device("cpu"), workers=1)
     assert shape == (3, 24, 24) and n_out == 1000 and data.x_test.shape == (10, 3, 24, 24)
     assert data.batches_per_epoch(4, False) == 2 and data.n_train == 1000

@@ -10,6 +10,7 @@ from fa_repro.config import ConfigError, resolve, validate_training_specs
 from fa_repro.experiments import training_specs
 from fa_repro.training.data import build_data
 from fa_repro.training.experiment import build_model_and_rule
+from fa_repro.training_spec import parse_training_spec
 
 CONFIG = "config.yaml"
 SCHEMA = "workflow/schemas/config.schema.yaml"
@@ -28,18 +29,33 @@ def test_refinetti_grid_sizes(repo_root, scale, count):
     validate_training_specs(specs, repo_root / SCHEMA)
 
 
+@pytest.mark.parametrize("scale", ["paper", "quick", "ci"])
+def test_every_generated_run_parses_into_records_that_keep_its_identity(repo_root, scale):
+    """Every run the grids generate reads as records (no key they do not know, no value of the wrong type, the
+    streamed runs complete), and its identity is the JSON of the workflow's ``spec`` param, byte for byte."""
+    import json
+
+    specs = training_specs(resolved(repo_root, scale)["experiments"])
+    for name, spec in specs.items():
+        run = parse_training_spec(spec, name)
+        assert run.identity == json.dumps(spec, sort_keys=True), name
+        assert run.rule.name == spec["rule"]["name"] and run.model.kind == spec["model"]["kind"], name
+
+
 def test_refinetti_paper_scale_follows_appendix_e(repo_root):
     specs = training_specs(resolved(repo_root, "paper")["experiments"])
     spec = specs["refinetti2021_degeneracy_cifar10_relu_dfa"]
     assert spec["model"] == {"kind": "mlp", "hidden": [100, 100, 100], "activation": "relu", "bias": False}
     assert spec["optimizer"] == {"lr": 1e-4} and spec["batch_size"] == 32 and spec["epochs"] == 1000
-    assert spec["data"] == {"dataset": "cifar10", "downscale": 14, "subset": None}
+    assert spec["data"] == {"dataset": "cifar10", "standardise": "global", "downscale": 14, "subset": None}
+    assert spec["loss_reduction"] == "sum"  # the authors' summed loss: lr 1e-4 as printed (#70)
     assert spec["rule"] == {"name": "dfa", "feedback": "uniform", "fan_scaling": "inv_sqrt_plus_one"}
     assert spec["pairs"] and len(spec["seeds"]) == 20
     assert "weight_alignment" not in specs["refinetti2021_degeneracy_mnist_tanh_bp"]["metrics"]
     assert specs["refinetti2021_corruption_p0p5"]["data"]["label_corruption"] == 0.5
     target = specs["refinetti2021_targets_tanh_a0p2_b0p8"]
-    assert target["data"]["alpha"] == 0.2 and target["data"]["beta"] == 0.8 and target["loss"] == "mse"
+    assert target["data"]["alpha"] == 0.2 and target["data"]["beta"] == 0.8 and target["loss"] == "mse_sum"
+    assert target["data"]["n_train"] == 1000 and target["loss_reduction"] == "sum"  # Sec. 4.1 (#24)
 
 
 def test_a_bad_generated_experiment_names_its_key(repo_root):
@@ -62,11 +78,12 @@ def test_pairs_share_feedback_and_corrupted_labels_but_not_initial_weights(tmp_p
 
     write_mnist_raw(tmp_path, mnist_arrays(n_train=200, n_test=20))
     prepare("mnist", {"kind": "torchvision", "root": str(tmp_path)}, tmp_path / "m.pt")
-    spec = {"data": {"dataset": "mnist", "downscale": 14, "label_corruption": 0.5},
-            "model": {"kind": "mlp", "hidden": [8, 8], "activation": "relu"}, "rule": {"name": "dfa"},
-            "pairs": True, "seeds": [0, 1, 2, 3]}
-    data, shape, n_out = build_data(spec, tmp_path / "m.pt", spec["seeds"], torch.device("cpu"))
-    model, rule = build_model_and_rule(spec, spec["seeds"], shape, n_out, torch.device("cpu"))
+    spec = parse_training_spec({"data": {"dataset": "mnist", "downscale": 14, "label_corruption": 0.5},
+                                "model": {"kind": "mlp", "hidden": [8, 8], "activation": "relu"},
+                                "rule": {"name": "dfa"}, "optimizer": {"lr": 0.1}, "epochs": 1, "batch_size": 10,
+                                "pairs": True, "seeds": [0, 1, 2, 3]})
+    data, shape, n_out = build_data(spec, tmp_path / "m.pt", list(spec.seeds), torch.device("cpu"))
+    model, rule = build_model_and_rule(spec, list(spec.seeds), shape, n_out, torch.device("cpu"))
     assert torch.equal(data.labels_train[0], data.labels_train[1])
     assert not torch.equal(data.labels_train[1], data.labels_train[2])
     for b in rule.B:

@@ -27,3 +27,20 @@ def test_degenerate_images_of_erf_teacher():
     images = degenerate_images(np.array([1.0, 1.0]))
     assert {tuple(i) for i in images} == {(1, 1), (1, -1), (-1, 1), (-1, -1)}
     assert cosine(np.array([[1.0, 0.0]]), np.array([[0.0, 2.0]]))[0] == 0.0
+
+
+def test_half_error_time_and_log_gap_of_curves():
+    """The end of a plateau and the distance between two learning curves (Srinivasan leaves, claims S1, S7):
+    eg = e^{−t/τ} halves at t = τ ln 2 (interpolated between recorded times); a curve against itself on another
+    time grid is at distance ≈ 0, against a copy scaled by 1.1 at ln 1.1."""
+    from fa_repro.figures._teacher_student import half_error_time, log_eg_gap
+
+    t = np.geomspace(1e-2, 1e3, 60)
+    eg = np.exp(-t / 50.0)
+    assert abs(half_error_time(t, eg) - 50 * np.log(2)) < 0.5
+    assert half_error_time(t, np.ones_like(t)) == np.inf
+    fine = np.geomspace(1e-2, 1e3, 400)
+    gap = log_eg_gap(t, 1.1 * np.exp(-t / 500.0), fine, np.exp(-fine / 500.0))
+    np.testing.assert_allclose(gap, np.log(1.1), atol=1e-3)
+    assert np.max(log_eg_gap(np.concatenate([[0.0], t]), np.concatenate([[1.0], eg]), fine,
+                             np.exp(-fine / 50.0))) < 0.05

@@ -1,6 +1,7 @@
 """CUDA checks, run where a GPU is present (`pytest -m gpu`; skipped elsewhere): a training job on the GPU
-matches the CPU one within a stated tolerance, a GPU job killed mid-run resumes to the metrics of an
-uninterrupted GPU run, and the local profile registers the GPU places (compute.training.jobs_per_gpu per GPU)."""
+matches the CPU one within a stated tolerance, a GPU job stopped mid-run resumes from its checkpoint's state to
+the metrics of an uninterrupted GPU run, and the local profile registers the GPU places
+(compute.training.jobs_per_gpu per GPU)."""
 from __future__ import annotations
 
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 import torch
 
 from fa_repro.training import run_experiment
+from resume_helpers import run_resumed, spec_trainer
 
 pytestmark = [pytest.mark.gpu,
               pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")]
@@ -35,26 +37,12 @@ def test_cuda_training_matches_the_cpu(tmp_path):
 
 
 def test_a_gpu_job_resumes_from_its_checkpoint(tmp_path):
-    """Stopped after 2 of 4 epochs (its checkpoint left behind) and rerun: the rows of an uninterrupted GPU run
-    (same device and kernels: equal up to CUDA's nondeterministic reductions)."""
-    from fa_repro.models import make_loss
-    from fa_repro.training.data import build_data
-    from fa_repro.training.engine import Trainer
-    from fa_repro.training.experiment import build_model_and_rule, train_config
-
-    device = torch.device("cuda")
-    seeds = SPEC["seeds"]
-
-    def trainer(epochs, checkpoint):
-        spec = {**SPEC, "epochs": epochs}
-        data, shape, n_out = build_data(spec, None, seeds, device)
-        model, rule = build_model_and_rule(spec, seeds, shape, n_out, device)
-        return Trainer(model, rule, make_loss("mse"), data, train_config(spec), seeds=seeds, fingerprint="same",
-                       checkpoint=checkpoint, progress=False)
-
-    straight = pd.DataFrame(trainer(4, None).run())
-    trainer(2, tmp_path / "run.ckpt").run()
-    resumed = pd.DataFrame(trainer(4, tmp_path / "run.ckpt").run())
+    """Stopped after 2 of 4 epochs (its checkpoint left behind) and rerun: the rerun trains epochs 3 and 4 only,
+    starting from the checkpoint's state exactly (weights, momentum buffers, generators, update count), and ends with
+    the rows of an uninterrupted GPU run (same device and kernels: equal up to CUDA's nondeterministic reductions)."""
+    make = spec_trainer({**SPEC, "device": "cuda"}, torch.device("cuda"))
+    straight = pd.DataFrame(make(4, None).run())
+    resumed = pd.DataFrame(run_resumed(make, tmp_path / "run.ckpt", stop=2, epochs=4))
     assert list(resumed.epoch.unique()) == [0, 1, 2, 3, 4]
     pd.testing.assert_frame_equal(straight[["train_loss", "test_loss"]], resumed[["train_loss", "test_loss"]],
                                   check_exact=False, rtol=1e-6, atol=1e-8)

@@ -53,18 +53,19 @@ def test_small_training_jobs_share_a_gpu():
 def test_a_job_handed_a_gpu_that_torch_cannot_use_says_so(monkeypatch):
     torch = pytest.importorskip("torch")
     from fa_repro.training.experiment import device_for
+    from fa_repro.training_spec import ComputeSpec
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0")
     hardware.visible_gpu_count.cache_clear()
     try:
         with pytest.warns(UserWarning, match="CUDA_VISIBLE_DEVICES=0, but PyTorch"):
-            assert device_for({"device": "auto"}).type == "cpu"
+            assert device_for(ComputeSpec(device="auto")).type == "cpu"
         monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
         hardware.visible_gpu_count.cache_clear()
         import warnings
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            assert device_for({}).type == "cpu"  # no GPU given: no warning
+            assert device_for(ComputeSpec()).type == "cpu"  # no GPU given: no warning
     finally:
         hardware.visible_gpu_count.cache_clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import os
 import re
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from fa_repro.paper_numbers import load as paper_numbers
 from fa_repro.paper_numbers import path as paper_numbers_file
 
 SCALES = ("ci", "quick", "paper")
+# declared leaves whose row in the catalogue (../shared/FIGURES.md) is not written yet; each stays here only until
+# the catalogue lists it
+PENDING_CATALOGUE = {"srinivasan2024_afa_gap"}  # issue 22: the AFA–PEPITA gap of Srinivasan et al.
 
 
 @pytest.fixture(scope="module", params=SCALES)
@@ -27,12 +31,23 @@ def experiments(request, repo_root):
     return resolve(raw, repo_root / "workflow/schemas/config.schema.yaml")["experiments"]
 
 
+def running_under_ci() -> bool:
+    """CI sets CI (``CI=true .ci/run``); there the catalogue must be present, never skipped."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
 def test_every_catalogued_leaf_is_declared_once_with_its_module(repo_root):
     catalogue = (repo_root.parent / "shared" / "FIGURES.md")
     if not catalogue.exists():
+        if running_under_ci():
+            pytest.fail(f"CI is set but the figure catalogue {catalogue} is missing: check out ../shared beside "
+                        "the repository")
         pytest.skip("../shared/FIGURES.md is not beside this checkout")
     ids = set(re.findall(r"^\| (?:★ )?`([a-z0-9_]+)` \|", catalogue.read_text(), flags=re.M))
-    assert ids == set(LEAVES)
+    assert ids <= set(LEAVES), f"catalogued but not declared in leaves.yaml: {sorted(ids - set(LEAVES))}"
+    assert set(LEAVES) - ids <= PENDING_CATALOGUE, \
+        f"declared but not in the catalogue: {sorted(set(LEAVES) - ids - PENDING_CATALOGUE)}"
+    assert not ids & PENDING_CATALOGUE, f"catalogued now, drop them from PENDING_CATALOGUE: {ids & PENDING_CATALOGUE}"
     for leaf in LEAVES.values():
         module = importlib.import_module(leaf.module)
         assert hasattr(module, "table") and hasattr(module, "render" if leaf.kind == "table" else "draw"), leaf.id

@@ -11,6 +11,7 @@ from fa_repro.metrics import (
     cosine,
     feedback_angle,
     gradient_alignment,
+    per_example_cosine,
     slowness,
     update_alignment,
     stacked_weight_similarity,
@@ -19,6 +20,8 @@ from fa_repro.metrics import (
 )
 from fa_repro.models import MLP, BoopathyCNN, MeanSquaredError
 from fa_repro.rules import make_rule
+from fa_repro.rules.base import output_error
+from fa_repro.rules.dfa import DirectFeedbackAlignment
 
 
 def gen(s=0):
@@ -70,6 +73,51 @@ def test_gradient_alignment_is_one_for_bp_like_feedback_and_restores_grads():
     ga = gradient_alignment(model, rule, x, y, loss)
     assert float(ga["layer1"].abs().max()) < 0.999
     assert set(ga) == {"layer1", "global"}  # hidden layers only: the output layer's error is e for every rule
+
+
+class _DFASkippingHiddenLayer2(DirectFeedbackAlignment):
+    """DFA that leaves hidden layer 2 without a signal (its representation is not sent B_2 e)."""
+    name = "dfa_skipping_layer2"
+
+    def gradients(self, model, x, target, loss, masks=None):
+        trace = model.trace(x, masks=masks, detach_inputs=True)
+        e = output_error(loss, trace.output, target)
+        kept = [l for l in range(len(self.B)) if l != 1]
+        torch.autograd.backward([trace.hidden_post[l] for l in kept] + [trace.output],
+                                [e @ self.B[l].transpose(-1, -2) for l in kept] + [e])
+
+
+class _DFAOnTwoPasses(DirectFeedbackAlignment):
+    """DFA applied to two forward passes of the batch (a clean and a shifted one), both updating the weights."""
+    name = "dfa_two_passes"
+
+    def gradients(self, model, x, target, loss, masks=None):
+        super().gradients(model, x, target, loss, masks)
+        return super().gradients(model, x + 0.5, target, loss, masks)
+
+
+def test_gradient_alignment_pairs_error_signals_by_layer_and_refuses_a_mismatch():
+    """Three hidden layers of one width, so that pairing by position would silently compare a rule's δa at layer 3
+    with BP's at layer 2 (or keep only the second pass's signals)."""
+    model = MLP([5, 4, 4, 4, 3], n_seeds=2, generator=gen(1))
+    x, y, loss = torch.randn(2, 8, 5, generator=gen(3)), torch.randn(2, 8, 3, generator=gen(4)), MeanSquaredError()
+    full = make_rule("dfa")
+    full.bind(model, gen(2), (5,))
+    reference = gradient_alignment(model, full, x, y, loss)
+    for rule, problem in ((_DFASkippingHiddenLayer2(), r"sends no error signal to hidden layer\(s\) 2;"),
+                          (_DFAOnTwoPasses(), r"sends hidden layer\(s\) 1, 2, 3 an error signal more than once")):
+        rule.bind(model, gen(2), (5,))
+        with pytest.raises(ValueError, match=problem):
+            gradient_alignment(model, rule, x, y, loss)
+        # update alignment, defined on the weight updates, still measures them
+        assert set(update_alignment(model, rule, x, y, loss)) == {"layer1", "layer2", "layer3", "layer4", "global"}
+    # the complete rule's δa at each layer is its own (B_l e) ⊙ g′(a_l), paired with BP's at that layer
+    trace = model.trace(x)
+    bp = torch.autograd.grad(loss.per_example(trace.output, y).mean(1).sum(), trace.hidden_pre)
+    e = output_error(loss, trace.output.detach(), y)
+    for l in range(3):
+        delta = (e @ full.B[l].transpose(-1, -2)) * (1 - torch.tanh(trace.hidden_pre[l].detach()) ** 2)
+        torch.testing.assert_close(reference[f"layer{l + 1}"], per_example_cosine([delta], [bp[l]]))
 
 
 def test_update_alignment_is_chu_and_bachos_cosine_of_the_weight_updates():

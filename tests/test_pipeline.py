@@ -7,6 +7,7 @@ Regenerate the references after an intended change of results with
 ``.venv/bin/python -m pytest tests/test_pipeline.py --force-regen`` (then review the diff)."""
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.pipeline
 TEACHER_STUDENT_FIGURES = [
     "refinetti2021_fig2", "refinetti2021_fig3a", "refinetti2021_fig3b", "refinetti2021_fig4",
     "refinetti2021_fig4_plearn", "refinetti2021_fig10", "srinivasan2024_fig2b", "srinivasan2024_fig2c",
-    "srinivasan2024_fig7",
+    "srinivasan2024_fig7", "srinivasan2024_afa_gap",
 ]
 TRAINING_FIGURES = [
     "refinetti2021_fig5", "refinetti2021_fig6", "refinetti2021_fig7", "refinetti2021_fig8", "refinetti2021_fig9",
@@ -91,6 +92,40 @@ def test_timing_figure_has_one_row_per_method_and_width(workdir):
     df = pd.read_csv(workdir / "results/figures/boopathy2022_fig7.csv")
     assert set(df.method) == {"normal", "align_ada", "align_zero"} and (df.seconds_per_epoch > 0).all()
     assert len(df) == len(df[["method", "width"]].drop_duplicates()) == 3 * df.width.nunique()
+
+
+def _timing_runs(workdir: Path) -> set[str]:
+    """The training runs of compute.training.alone at ci scale (Boopathy App. Fig. 7's timing runs)."""
+    from fa_repro.config import load_yaml, resolve
+    from fa_repro.experiments import selection_tags
+    from fa_repro.figures.leaves import matches
+
+    config = {**load_yaml(workdir / "config.yaml"), "scale": "ci"}
+    cfg = resolve(config, workdir / "workflow/schemas/config.schema.yaml", base=load_yaml(workdir / "config.yaml"))
+    alone = cfg["compute"]["training"]["alone"]
+    return {name for name, tags in selection_tags(cfg["experiments"]).items() if any(matches(s, tags) for s in alone)}
+
+
+def test_timing_jobs_ran_with_no_other_job_beside_them(workdir):
+    """Fig. 7's data are wall times: the build log shows each of its runs started with no other job running and
+    no job started before it finished (compute.training.alone: every core)."""
+    timing = _timing_runs(workdir)
+    assert timing
+    seen, running = set(), {}
+    for log in sorted((workdir / ".snakemake/log").glob("*.snakemake.log")):
+        for line in log.read_text().splitlines():
+            if started := re.match(r"Job (\d+): (\w+) (\S+)", line):
+                job, rule, what = started.groups()
+                others = set(running.values())
+                assert not any(r in timing for r in others), f"{what} started while {others & timing} ran"
+                if what in timing:
+                    assert not others, f"timing run {what} started beside {others}"
+                    assert "2 thread(s)" in line, line
+                    seen.add(what)
+                running[job] = what
+            elif finished := re.match(r"Finished jobid: (\d+)", line):
+                running.pop(finished.group(1), None)
+    assert seen == timing
 
 
 def test_tables_show_the_paper_beside_ours_and_name_unavailable_datasets(workdir):
@@ -167,9 +202,11 @@ def test_changing_an_ode_parameter_reruns_only_the_ode_stages(workdir):
     try:
         assert planned_jobs(workdir) == {
             ("ts_ode", "refinetti2021_fig3"), ("ts_ode", "refinetti2021_fig10"), ("ts_ode", "srinivasan2024_fig2"),
+            ("ts_ode", "srinivasan2024_afa_gap"),
             ("figure", "refinetti2021_fig3a"), ("figure", "refinetti2021_fig10"),
             ("figure", "srinivasan2024_fig2b"), ("figure", "srinivasan2024_fig2c"), ("figure", "srinivasan2024_fig7"),
-            ("claims", ""),  # Fig. 3a and 2b data feed claims R1, R2, S1
+            ("figure", "srinivasan2024_afa_gap"),
+            ("claims", ""),  # Fig. 3a and 2b data feed claims R1, R2, S1, S7
         }
     finally:
         path.write_text(original)
@@ -181,7 +218,8 @@ def test_editing_a_package_module_reruns_the_stages_that_import_it(workdir):
     try:
         assert planned_jobs(workdir) == {("figure", f) for f in
                                          ("refinetti2021_fig3a", "refinetti2021_fig3b", "refinetti2021_fig10",
-                                          "srinivasan2024_fig2c", "srinivasan2024_fig7")} | {("claims", "")}
+                                          "srinivasan2024_fig2b", "srinivasan2024_fig2c", "srinivasan2024_fig7",
+                                          "srinivasan2024_afa_gap")} | {("claims", "")}
     finally:
         path.write_text(original)
         _snakemake(workdir)
@@ -192,7 +230,7 @@ def test_editing_a_package_module_reruns_the_stages_that_import_it(workdir):
         stages = {j for j in jobs if j[0] not in ("figure", "claims")}
         assert stages == {(rule, exp) for rule in ("ts_simulate", "ts_ode") for exp in
                           ("refinetti2021_fig2", "refinetti2021_fig3", "refinetti2021_fig4",
-                           "refinetti2021_fig10", "srinivasan2024_fig2")} - {
+                           "refinetti2021_fig10", "srinivasan2024_fig2", "srinivasan2024_afa_gap")} - {
             ("ts_ode", "refinetti2021_fig2"), ("ts_ode", "refinetti2021_fig4")}
     finally:
         path.write_text(original)

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from fake_datasets import mnist_arrays, write_mnist_raw
+from resume_helpers import run_resumed, spec_trainer
 from fa_repro.data import prepare
 from fa_repro.training import run_experiment
 
@@ -90,12 +91,27 @@ def test_a_killed_job_resumes_and_ends_with_the_same_metrics(tmp_path):
     job.wait()
     killed_at = _ckpt_epoch(ckpt)
     assert 3 <= killed_at < 10 and not (tmp_path / "resumed.csv").exists()
-    subprocess.run(cmd + ["--out", str(tmp_path / "resumed.csv"), "--checkpoint", str(ckpt)], check=True, env=env)
+    rerun = subprocess.run([c for c in cmd if c != "--no-progress"] + ["--out", str(tmp_path / "resumed.csv"),
+                                                                        "--checkpoint", str(ckpt)],
+                           check=True, env=env, capture_output=True, text=True)
+    # the rerun trains epochs killed_at + 1 … 10 only: its first progress line is at killed_at + 1 of 10 epochs
+    progress = [line for line in rerun.stdout.splitlines() if line.startswith("fa-repro: ")]
+    assert progress and f"({killed_at + 1}/10 epochs)" in progress[0], progress[:1]
     assert not ckpt.exists()  # removed once the table is written
     straight = pd.read_csv(tmp_path / "straight.csv")
     resumed = pd.read_csv(tmp_path / "resumed.csv")
     assert not straight.diverged.any() and len(straight) == 22
     pd.testing.assert_frame_equal(metric_columns(straight), metric_columns(resumed))
+
+
+def test_a_rerun_starts_from_the_state_its_checkpoint_saved(tmp_path):
+    """Stopped after 2 of 4 epochs and rerun: only epochs 3 and 4 are trained, from exactly the checkpoint's weights,
+    momentum buffers, generators and update count, and the rows are those of an uninterrupted run."""
+    make = spec_trainer({**REGRESSION, "seeds": [0, 1, 2], "metrics": []}, torch.device("cpu"))
+    straight = pd.DataFrame(make(4, None).run())
+    resumed = pd.DataFrame(run_resumed(make, tmp_path / "run.ckpt", stop=2, epochs=4))
+    assert list(resumed.epoch.unique()) == [0, 1, 2, 3, 4]
+    pd.testing.assert_frame_equal(straight.drop(columns=["epoch_time_s"]), resumed.drop(columns=["epoch_time_s"]))
 
 
 def test_a_corrupt_checkpoint_is_named_set_aside_and_the_job_starts_from_scratch(tmp_path):
@@ -167,18 +183,22 @@ def test_max_steps_stops_after_that_many_updates_and_update_norm_measures_them()
 
 def test_init_from_feedback_sets_signs_or_values():
     from fa_repro.training.experiment import build_model_and_rule
+    from fa_repro.training_spec import parse_training_spec
+
+    def run(**parts):
+        return parse_training_spec({**REGRESSION, **parts})
 
     base = {"model": {"kind": "mlp", "hidden": [8, 6], "activation": "tanh", "init": "normal", "init_scale": 0.05},
             "rule": {"name": "fa", "feedback": "normal"}}
     for mode in ("sign", "equal"):
-        model, rule = build_model_and_rule({**base, "init_from_feedback": mode}, [0, 1], (5,), 3, torch.device("cpu"))
+        model, rule = build_model_and_rule(run(**base, init_from_feedback=mode), [0, 1], (5,), 3, torch.device("cpu"))
         for layer, b in rule.feedback_images(model):
             w = model.weights[layer].detach()
             assert torch.equal(torch.sign(w), torch.sign(b))
             if mode == "equal":
                 torch.testing.assert_close(w, 0.05 * b)
-    plain, _ = build_model_and_rule(base, [0, 1], (5,), 3, torch.device("cpu"))
-    signed, _ = build_model_and_rule({**base, "init_from_feedback": "sign"}, [0, 1], (5,), 3, torch.device("cpu"))
+    plain, _ = build_model_and_rule(run(**base), [0, 1], (5,), 3, torch.device("cpu"))
+    signed, _ = build_model_and_rule(run(**base, init_from_feedback="sign"), [0, 1], (5,), 3, torch.device("cpu"))
     torch.testing.assert_close(plain.weights[1].abs(), signed.weights[1].abs())
     torch.testing.assert_close(plain.weights[0], signed.weights[0])  # the first layer has no feedback
 
@@ -203,27 +223,30 @@ def test_streamed_imagenet_training_resumes_from_its_checkpoint_with_the_same_ba
     from fake_datasets import write_imagenet
 
     from fa_repro.models import make_loss
-    from fa_repro.training.engine import TrainConfig, Trainer
+    from fa_repro.training.engine import Trainer
     from fa_repro.training.data import build_data
-    from fa_repro.training.experiment import build_model_and_rule
+    from fa_repro.training.experiment import build_model_and_rule, train_config
+    from fa_repro.training_spec import parse_training_spec
 
     root = write_imagenet(tmp_path / "imagenet", seed=5)
     prepare("imagenet", {"kind": "imagefolder", "root": str(root), "test_dir": "val"}, tmp_path / "in.pt")
     spec = {"data": {"dataset": "imagenet", "image_size": 16, "steps_per_epoch": 2, "n_test": 8, "n_probe": 8},
             "model": {"kind": "cnn", "width": 3, "strides": [2, 1], "activation": "relu"},
-            "rule": {"name": "dfa", "spatially_shared": True, "feedback": "normal"}, "seeds": [0]}
+            "rule": {"name": "dfa", "spatially_shared": True, "feedback": "normal"}, "seeds": [0],
+            "optimizer": {"lr": 0.05, "momentum": 0.9}, "batch_size": 4, "eval_batch_size": 8}
     device = torch.device("cpu")
 
     def trainer(epochs, checkpoint):
-        data, shape, n_out = build_data(spec, tmp_path / "in.pt", [0], device, workers=1)
-        model, rule = build_model_and_rule(spec, [0], shape, n_out, device)
-        config = TrainConfig(epochs=epochs, batch_size=4, lr=0.05, eval_batch_size=8)
+        run = parse_training_spec({**spec, "epochs": epochs})
+        data, shape, n_out = build_data(run, tmp_path / "in.pt", [0], device, workers=1)
+        model, rule = build_model_and_rule(run, [0], shape, n_out, device)
+        config = train_config(run)
         return Trainer(model, rule, make_loss("mse"), data, config, seeds=[0], fingerprint="same", checkpoint=checkpoint,
                        progress=False)
 
     straight = pd.DataFrame(trainer(4, None).run())
-    trainer(2, tmp_path / "run.ckpt").run()  # stops after epoch 2, its checkpoint left behind
-    resumed = pd.DataFrame(trainer(4, tmp_path / "run.ckpt").run())
+    # stops after epoch 2 (its checkpoint left behind), rerun from there
+    resumed = pd.DataFrame(run_resumed(trainer, tmp_path / "run.ckpt", stop=2, epochs=4))
     assert list(resumed.epoch) == [0, 1, 2, 3, 4] and list(resumed.step) == [0, 2, 4, 6, 8]
     pd.testing.assert_frame_equal(straight.drop(columns=["epoch_time_s"]), resumed.drop(columns=["epoch_time_s"]))
 
@@ -243,3 +266,20 @@ def test_a_training_job_shows_its_progress_and_warnings_on_the_console(tmp_path)
     assert "(10/10 epochs)" in progress[-1]
     assert any(line.startswith("fa-repro warning: ") and "checkpoint.pt" in line for line in lines)
     assert "tiny: 100%" in proc.stderr and "fa-repro: tiny" not in proc.stderr
+
+
+def test_the_metrics_probe_is_a_fixed_sample_of_the_whole_training_set():
+    """A prepared ImageFolder dataset is stored class by class: the examples the per-epoch metrics and the epoch-0
+    evaluation see must be spread over the whole set (the first 1000 would be one class), the same at every call, and
+    carry each seed's own (corrupted) targets."""
+    from fa_repro.training.engine import TrainingData
+
+    labels = torch.arange(10).repeat_interleave(100)  # sorted by class, as prepared from an ImageFolder
+    x = labels[:, None].float().repeat(1, 3)
+    per_seed = torch.stack([labels, (labels + 1) % 10])
+    data = TrainingData(x, torch.nn.functional.one_hot(per_seed, 10).float(), x[:5], torch.zeros(5, 10),
+                        per_seed, labels[:5], per_seed_targets=True)
+    xp, yp, lp = data.probe(100)
+    assert len(xp) == 100 and len(set(lp[0].tolist())) == 10  # every class, not the first 100 (all class 0)
+    assert torch.equal(xp[:, 0].long(), lp[0]) and torch.equal(yp.argmax(-1), lp)  # rows stay together, per seed
+    assert torch.equal(data.probe(100)[0], xp) and len(data.probe(5000)[0]) == 1000

@@ -28,7 +28,8 @@ def ts_simulate(args) -> None:
 def ts_ode(args) -> None:
     from fa_repro.teacher_student.experiments import run_odes
 
-    df = run_odes(args.experiment, json.loads(args.params), rtol=args.rtol, atol=args.atol)
+    df = run_odes(args.experiment, json.loads(args.params), rtol=args.rtol, atol=args.atol,
+                  quadrature_points=args.quadrature_points)
     _write_csv(df, args.out)
 
 
@@ -162,6 +163,8 @@ def main(argv=None) -> None:
     p.add_argument("--params", required=True)
     p.add_argument("--rtol", type=float, required=True)
     p.add_argument("--atol", type=float, required=True)
+    p.add_argument("--quadrature-points", type=int, required=True,
+                   help="Gauss–Hermite points per dimension of the PEPITA ODE's averages")
     p.add_argument("--out", required=True)
     p.set_defaults(func=ts_ode)
 

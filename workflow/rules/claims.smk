@@ -29,6 +29,8 @@ rule claims:
         claims=claims_params(),
     log:
         "logs/claims.log",
+    benchmark:  # wall and CPU time, peak memory of the job (benchmarks/build_cost.py sums them)
+        "results/benchmarks/claims/claims.tsv",
     resources:
         mem_mb=CFG["compute"]["figures"]["mem_mb"],
         runtime=CFG["compute"]["figures"]["runtime_min"],

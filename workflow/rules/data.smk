@@ -27,6 +27,8 @@ rule download_dataset:
         dataset="mnist|kmnist|cifar10|cifar100",
     log:
         "logs/data/{dataset}.download.log",
+    benchmark:  # wall and CPU time, peak memory of the job (benchmarks/build_cost.py sums them)
+        "results/benchmarks/download_dataset/{dataset}.tsv",
     shell:
         "echo 'input: {input}' > {log}; "
         "{PY} -m fa_repro.cli download-data {wildcards.dataset} --root {params.root} --record {output} 2>> {log}"
@@ -55,6 +57,8 @@ rule prepare_dataset:
         dataset="mnist|kmnist|cifar10|cifar100|imagenet",
     log:
         "logs/data/{dataset}.prepare.log",
+    benchmark:  # wall and CPU time, peak memory of the job (benchmarks/build_cost.py sums them)
+        "results/benchmarks/prepare_dataset/{dataset}.tsv",
     resources:
         mem_mb=CFG["compute"]["data"]["mem_mb"],
         runtime=CFG["compute"]["data"]["runtime_min"],

@@ -93,6 +93,8 @@ rule figure:
         figure="|".join(FIGURES),
     log:
         "logs/figures/{figure}.log",
+    benchmark:  # wall and CPU time, peak memory of the job (benchmarks/build_cost.py sums them)
+        "results/benchmarks/figure/{figure}.tsv",
     resources:
         mem_mb=CFG["compute"]["figures"]["mem_mb"],
         runtime=CFG["compute"]["figures"]["runtime_min"],
@@ -121,6 +123,8 @@ rule table:
         table="|".join(TABLES) or "no-table",
     log:
         "logs/figures/{table}.log",
+    benchmark:  # wall and CPU time, peak memory of the job (benchmarks/build_cost.py sums them)
+        "results/benchmarks/table/{table}.tsv",
     resources:
         mem_mb=CFG["compute"]["figures"]["mem_mb"],
         runtime=CFG["compute"]["figures"]["runtime_min"],

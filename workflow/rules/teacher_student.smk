@@ -21,6 +21,8 @@ rule ts_simulate:
         experiment="|".join(TS_EXPERIMENTS),
     log:
         "logs/teacher_student/{experiment}/simulation.log",
+    benchmark:  # wall and CPU time, peak memory of the job (benchmarks/build_cost.py sums them)
+        "results/benchmarks/ts_simulate/{experiment}.tsv",
     threads: lambda w: parallel_shards(w.experiment, CFG["teacher_student"][w.experiment])
     resources:
         mem_mb=CFG["compute"]["teacher_student"]["mem_mb"],
@@ -42,14 +44,18 @@ rule ts_ode:
         experiment=lambda w: json.dumps(CFG["teacher_student"][w.experiment], sort_keys=True),
         rtol=CFG["ode"]["rtol"],
         atol=CFG["ode"]["atol"],
+        quadrature_points=CFG["ode"]["quadrature_points"],
     wildcard_constraints:
         experiment="|".join(TS_EXPERIMENTS),
     log:
         "logs/teacher_student/{experiment}/ode.log",
+    benchmark:  # wall and CPU time, peak memory of the job (benchmarks/build_cost.py sums them)
+        "results/benchmarks/ts_ode/{experiment}.tsv",
     resources:
         mem_mb=CFG["compute"]["teacher_student"]["mem_mb"],
         runtime=CFG["compute"]["teacher_student"]["runtime_min"],
     shell:
         "echo 'input: {input}' > {log}; "
         "{PY} -m fa_repro.cli ts-ode {wildcards.experiment} --params {params.experiment:q} "
-        "--rtol {params.rtol} --atol {params.atol} --out {output} 2>> {log}"
+        "--rtol {params.rtol} --atol {params.atol} --quadrature-points {params.quadrature_points} --out {output} "
+        "2>> {log}"

@@ -25,6 +25,8 @@ _PLACEMENT_TAGS = {**{name: {"experiment": name, **spec.get("tags", {})} for nam
                    **RUN_TAGS}
 check_selector_keys(_COMPUTE["whole_gpu"], _PLACEMENT_TAGS, "config compute.training.whole_gpu")
 _WHOLE_GPU = {name for name, tags in _PLACEMENT_TAGS.items() if any(matches(s, tags) for s in _COMPUTE["whole_gpu"])}
+check_selector_keys(_COMPUTE["alone"], _PLACEMENT_TAGS, "config compute.training.alone")
+_ALONE = {name for name, tags in _PLACEMENT_TAGS.items() if any(matches(s, tags) for s in _COMPUTE["alone"])}
 
 
 def training_placement(name):
@@ -41,7 +43,15 @@ def training_placement(name):
     if not local and per_gpu > 1 and PACK_GROUP not in workflow.group_settings.group_components:
         settings = workflow.group_settings
         settings.group_components = {**settings.group_components, PACK_GROUP: per_gpu}
-    return training_gpu_placement(_COMPUTE["gpus"], per_gpu, name in _WHOLE_GPU, local, present)
+    return training_gpu_placement(_COMPUTE["gpus"], per_gpu, name in _WHOLE_GPU or name in _ALONE, local, present)
+
+
+def training_threads(name):
+    """A training job's threads: compute.training.cpus; locally, every core for the runs of compute.training.alone
+    (their wall time is figure data, Boopathy App. Fig. 7), so that Snakemake runs no other job beside them."""
+    if workflow.local_exec and name in _ALONE:
+        return max(workflow.cores or 1, _COMPUTE["cpus"])
+    return _COMPUTE["cpus"]
 
 
 # packed jobs' Snakemake group on a cluster; no group function at all where nothing is packed (it costs Snakemake
@@ -94,9 +104,11 @@ rule train:
         # every name would cost ~1 ms per job at paper scale)
     log:
         "logs/training/{experiment}.log",
+    benchmark:  # wall and CPU time, peak memory of the job (benchmarks/build_cost.py sums them)
+        "results/benchmarks/train/{experiment}.tsv",
     group:
         _TRAINING_GROUP
-    threads: _COMPUTE["cpus"]
+    threads: lambda w: training_threads(w.experiment)
     resources:
         gpu=lambda w: training_placement(w.experiment).gpu,
         gres=lambda w: training_placement(w.experiment).gres,

@@ -12,6 +12,8 @@ from fa_repro.data.transforms import (
     corrupt_labels,
     downscale,
     holdout_split,
+    pixel_moments,
+    standardise,
     one_hot,
     to_unit_interval,
     training_subset,
@@ -20,6 +22,8 @@ from fa_repro.data.transforms import (
 __all__ = [
     "DATASETS",
     "DatasetError",
+    "pixel_moments",
+    "standardise",
     "download",
     "load_prepared",
     "prepare",

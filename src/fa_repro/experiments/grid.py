@@ -29,5 +29,5 @@ class Runs:
 
     def selection_tags(self) -> dict[str, dict]:
         """{experiment: tags a leaf can select it by}: ``grid``, ``study`` (a list) and the spec's own tags."""
-        return {name: {"grid": self.grid, "study": list(self.studies[name]), **spec.get("tags", {})}
+        return {name: {"grid": self.grid, "study": list(self.studies[name]), **spec["tags"]}
                 for name, spec in self.specs.items()}

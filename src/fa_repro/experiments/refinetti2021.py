@@ -19,6 +19,7 @@ from .grid import Runs, value_label
 def _run(common: dict, runs: int, pairs: bool) -> dict:
     return {
         "loss": "cross_entropy",
+        "loss_reduction": common["loss_reduction"],
         "optimizer": {"lr": common["lr"]},
         "epochs": common["epochs"],
         "batch_size": common["batch_size"],
@@ -29,6 +30,12 @@ def _run(common: dict, runs: int, pairs: bool) -> dict:
         "eval_batch_size": common["eval_batch_size"],
         "checkpoint_every": common["checkpoint_every"],
     }
+
+
+def _images(common: dict, dataset: str, n_train) -> dict:
+    """An image dataset as the authors' code prepares it: standardised, downscaled (App. E.2: 14×14)."""
+    return {"dataset": dataset, "standardise": common["standardise"], "downscale": common["downscale"],
+            "subset": n_train}
 
 
 def _mlp(common: dict, hidden, activation: str) -> dict:
@@ -44,7 +51,7 @@ def degeneracy(runs: Runs, common: dict, block: dict) -> None:
         for activation in block["activations"]:
             for algorithm in block["algorithms"]:
                 spec = _run(common, block["runs"], pairs=True)
-                spec["data"] = {"dataset": dataset, "downscale": common["downscale"], "subset": block["n_train"]}
+                spec["data"] = _images(common, dataset, block["n_train"])
                 spec["model"] = _mlp(common, block["hidden"], activation)
                 spec["rule"] = {"name": algorithm, **(_feedback(common) if algorithm == "dfa" else {})}
                 spec["metrics"] = ["pair_similarity"] + (["weight_alignment", "gradient_alignment"]
@@ -56,7 +63,7 @@ def degeneracy(runs: Runs, common: dict, block: dict) -> None:
 def label_corruption(runs: Runs, common: dict, block: dict) -> None:
     for p in block["levels"]:
         spec = _run(common, block["runs"], pairs=True)
-        spec["data"] = {"dataset": block["dataset"], "downscale": common["downscale"], "subset": block["n_train"],
+        spec["data"] = {**_images(common, block["dataset"], block["n_train"]),
                         "label_corruption": p, "corruption_mode": block["corruption_mode"]}
         spec["model"] = _mlp(common, block["hidden"], block["activation"])
         spec["rule"] = {"name": "dfa", **_feedback(common)}
@@ -70,7 +77,7 @@ def target_structure(runs: Runs, common: dict, block: dict) -> None:
         for alpha in block["alphas"]:
             for beta in block["betas"]:
                 spec = _run({**common, "lr": block["lr"], "epochs": block["epochs"]}, block["runs"], pairs=False)
-                spec["loss"] = "mse"
+                spec["loss"] = block["loss"]
                 spec["data"] = {"task": "correlated_regression", "n_train": block["n_train"],
                                 "n_test": block["n_test"], "alpha": alpha, "beta": beta,
                                 "input_dim": block["input_dim"], "seed": block["data_seed"]}

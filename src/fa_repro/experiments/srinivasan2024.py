@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fa_repro.training_spec import parse_rule
+
 from .grid import Runs
 
 METHODS = ("bp", "fa", "drtp", "pepita")
@@ -124,7 +126,8 @@ class Grid:
 
     def _put(self, study, name, dataset, n_hidden, method, variant, model, rule, optimizer, epochs) -> str:
         c = self.common
-        metrics = ["feedback_angle"] if rule["name"] in ("pepita", "afa") and rule.get("feedback_scale", 1) else []
+        # F's angle with W_tot (Fig. 3c), undefined for F = 0 (the time-local control)
+        metrics = ["feedback_angle"] if rule["name"] in ("pepita", "afa") and parse_rule(rule).feedback_scale else []
         spec = {
             "data": {"dataset": dataset, "subset": c["n_train"], "test_subset": c["n_test"]},
             "model": model, "rule": rule, "loss": "cross_entropy", "optimizer": optimizer,

@@ -41,7 +41,7 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 def draw(df: pd.DataFrame, params: dict):
     fig, ax = subplots(figsize=(5.2, 4.6))
     sim = df[(df.source == "sim") & (df.method == "afa") & (df.t > 0)]
-    ode = df[(df.source == "ode") & (df.t > 0)]
+    ode = df[(df.source == "ode") & (df.method == "afa") & (df.t > 0)]
     for q, label in QUANTITIES.items():
         s = sim[sim.quantity == q]
         o = ode[ode.quantity == q]
@@ -51,6 +51,6 @@ def draw(df: pd.DataFrame, params: dict):
     ax.set_xlabel("training time t (samples / D)")
     ax.set_ylabel("cosine similarity")
     ax.set_ylim(-1.05, 1.05)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=1, title="symbols: simulation, lines: ODE")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=1, title="symbols: simulation, lines: AFA ODE")
     ax.set_title("Adaptive-feedback alignment precedes learning")
     return fig

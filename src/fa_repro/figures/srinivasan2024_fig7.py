@@ -1,12 +1,12 @@
 """Srinivasan et al. 2024, App. Fig. 7: norm of the adaptive feedback f = W1F/D against t,
-simulations (PEPITA and AFA) and the AFA ODE (App. E, Eq. 23)."""
+simulations (PEPITA and AFA), the AFA ODE (App. E, Eq. 23) and the large-D ODE of PEPITA (beyond the paper)."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
 from ..plotting import RULE_COLOURS, RULE_LABELS, subplots
-from ._teacher_student import vectors
+from ._teacher_student import THEORY_LABELS, vectors
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
@@ -24,11 +24,12 @@ def draw(df: pd.DataFrame, params: dict):
     for method, sub in df[(df.source == "sim") & (df.t > 0)].groupby("method"):
         ax.plot(sub.t, sub.norm_f, "o", ms=3, mfc="none", color=RULE_COLOURS[method],
                 label=f"{RULE_LABELS[method]} simulation")
-    ode = df[(df.source == "ode") & (df.t > 0)]
-    ax.plot(ode.t, ode.norm_f, "-", color="k", lw=1.3, label="AFA theory (ODE)")
+    for method, sub in df[(df.source == "ode") & (df.t > 0)].groupby("method"):
+        ax.plot(sub.t, sub.norm_f, "-", color="k" if method == "afa" else RULE_COLOURS[method], lw=1.3,
+                label=THEORY_LABELS[method])
     ax.set_xscale("log")
     ax.set_xlabel("training time t (samples / D)")
     ax.set_ylabel("‖f‖ = ‖W1F‖ / D")
-    ax.legend(loc="upper left")
+    ax.legend(loc="center left")
     ax.set_title("The adaptive feedback grows during training")
     return fig

@@ -44,18 +44,27 @@ def _with_restored_grads(model, fn):
             p.grad = g
 
 
-def hidden_errors(model, rule, x, target, loss) -> list[torch.Tensor]:
+def hidden_errors(model, rule, x, target, loss) -> dict[int, torch.Tensor]:
     """δa_l, the error signal a rule's update sends to each hidden pre-activation a_l, per example (S, B, …):
     Refinetti Eq. 2 for BP, Eq. 3 for FA, Eq. 4 for DFA. Read off the rule's own backward pass (a hook on every
-    hidden pre-activation of the traces it runs); the model's ``.grad`` are left as found."""
+    hidden pre-activation of the traces it runs) and keyed by the layer (its index among the model's hidden
+    layers, the time step for the RNN); a layer the rule sends nothing to is absent. A layer that receives a
+    signal twice (from two forward passes, or two backward passes through one) has no single δa: refused.
+    The model's ``.grad`` are left as found."""
     store: dict[int, torch.Tensor] = {}
+    repeated: set[int] = set()
     original = model.trace
+
+    def keep(layer: int, grad: torch.Tensor) -> None:
+        if layer in store:
+            repeated.add(layer)
+        store[layer] = grad.detach()
 
     def trace(*args, **kwargs):
         result = original(*args, **kwargs)
         for layer, u in enumerate(result.hidden_pre):
             if u.requires_grad:
-                u.register_hook(lambda g, layer=layer: store.__setitem__(layer, g.detach()))
+                u.register_hook(lambda g, layer=layer: keep(layer, g))
         return result
 
     def run():
@@ -65,9 +74,18 @@ def hidden_errors(model, rule, x, target, loss) -> list[torch.Tensor]:
             rule.gradients(model, x, target, loss)
         finally:
             del model.trace
-        return [store[l] for l in sorted(store)]
+        if repeated:
+            raise ValueError(
+                f"rule {rule.name!r} sends hidden layer(s) {_layer_names(repeated)} an error signal more than once "
+                "(two forward passes, or two backward passes through one): its δa there is not one signal, so "
+                "its gradient alignment is undefined; measure update_alignment instead")
+        return dict(store)
 
     return _with_restored_grads(model, run)
+
+
+def _layer_names(layers) -> str:
+    return ", ".join(str(l + 1) for l in sorted(layers))
 
 
 def per_example_cosine(a: list[torch.Tensor], b: list[torch.Tensor]) -> torch.Tensor:
@@ -88,8 +106,18 @@ def gradient_alignment(model, rule, x, target, loss) -> dict[str, torch.Tensor]:
     1-based) and ``global`` (all hidden layers concatenated)."""
     ours = hidden_errors(model, rule, x, target, loss)
     bp = hidden_errors(model, Backprop(), x, target, loss)
-    out = {f"layer{l + 1}": per_example_cosine([a], [b]) for l, (a, b) in enumerate(zip(ours, bp))}
-    out["global"] = per_example_cosine(ours, bp)
+    if set(ours) != set(bp):  # each δa is compared with BP's at the same layer, never with a neighbour's
+        problems = []
+        if set(bp) - set(ours):
+            problems.append(f"sends no error signal to hidden layer(s) {_layer_names(set(bp) - set(ours))}")
+        if set(ours) - set(bp):
+            problems.append(f"sends one to hidden layer(s) {_layer_names(set(ours) - set(bp))}, which BP does not")
+        raise ValueError(f"gradient alignment compares the error signal of rule {rule.name!r} at each hidden layer "
+                         f"with BP's at the same layer, but the rule {' and '.join(problems)}; measure "
+                         "update_alignment (the cosine of the weight updates) instead")
+    layers = sorted(bp)
+    out = {f"layer{l + 1}": per_example_cosine([ours[l]], [bp[l]]) for l in layers}
+    out["global"] = per_example_cosine([ours[l] for l in layers], [bp[l] for l in layers])
     return out
 
 

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from fa_repro.models.base import LinearOverride, Model, Trace, activation, batch_statistics_norm, init_weight
+from fa_repro.training_spec import CNNSpec
 
 
 def same_padding(size: int, stride: int, kernel: int) -> tuple[int, int]:
@@ -29,7 +30,8 @@ class BoopathyCNN(Model):
     Convolution weights N(0, 1) with outputs divided by √(k·k·C_in), biases zero (trainable, unscaled);
     "batch norm" = batch statistics over the batch axis per (C, H, W) position, no affine, eps 1e-6, at test
     time too; readout = global average pool, then a linear map divided by √C (ANCHORS, Boopathy's code).
-    Seeds are stacked on the leading axis and run one after another through the convolutions.
+    Seeds are stacked on the leading axis and run one after another through the convolutions. The defaults are a
+    run's (:class:`fa_repro.training_spec.CNNSpec`).
     """
 
     def __init__(
@@ -40,11 +42,11 @@ class BoopathyCNN(Model):
         n_out: int = 10,
         *,
         n_seeds: int = 1,
-        kernel_size: int = 3,
-        init_scale: float = 1.0,
-        activation_name: str = "relu",
-        parameterisation: str = "ntk",
-        padding: str = "same",
+        kernel_size: int = CNNSpec.kernel_size,
+        init_scale: float = CNNSpec.init_scale,
+        activation_name: str = CNNSpec.activation,
+        parameterisation: str = CNNSpec.parameterisation,
+        padding: str = CNNSpec.padding,
         generator: torch.Generator | None = None,
     ):
         super().__init__()

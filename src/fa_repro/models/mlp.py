@@ -16,12 +16,14 @@ from fa_repro.models.base import (
     init_bias,
     init_weight,
 )
+from fa_repro.training_spec import MLPSpec
 
 NORMALISATIONS = ("none", "batch", "frobenius", "l2")
 
 
 class MLP(Model):
-    """``sizes = [n_in, n_1, …, n_out]``; hidden layers ``h_l = norm(dropout(σ(W_l h_{l−1} + b_l)))``.
+    """``sizes = [n_in, n_1, …, n_out]``; hidden layers ``h_l = norm(dropout(σ(W_l h_{l−1} + b_l)))``; the defaults
+    are a run's (:class:`fa_repro.training_spec.MLPSpec`).
 
     * ``parameterisation``: ``standard`` (u = W h + b) or ``ntk`` (u = W h / √n_{l−1} + b, Boopathy Eq. 1);
     * ``init``/``init_scale``: see :func:`fa_repro.models.base.init_weight`;
@@ -36,13 +38,13 @@ class MLP(Model):
         sizes: list[int],
         *,
         n_seeds: int = 1,
-        activation_name: str = "tanh",
-        parameterisation: str = "standard",
-        bias: bool = True,
-        init: str = "pytorch",
-        init_scale: float = 1.0,
-        dropout: float = 0.0,
-        normalisation: str = "none",
+        activation_name: str = MLPSpec.activation,
+        parameterisation: str = MLPSpec.parameterisation,
+        bias: bool = MLPSpec.bias,
+        init: str = MLPSpec.init,
+        init_scale: float = MLPSpec.init_scale,
+        dropout: float = MLPSpec.dropout,
+        normalisation: str = MLPSpec.normalisation,
         generator: torch.Generator | None = None,
     ):
         super().__init__()

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from fa_repro.models.base import Model, Trace, activation, init_weight
+from fa_repro.training_spec import RNNSpec
 
 
 class BoopathyRNN(Model):
@@ -20,7 +21,7 @@ class BoopathyRNN(Model):
     """
 
     def __init__(self, hidden: int, *, n_in: int = 1, n_out: int = 1, n_seeds: int = 1,
-                 activation_name: str = "relu", generator: torch.Generator | None = None):
+                 activation_name: str = RNNSpec.activation, generator: torch.Generator | None = None):
         super().__init__()
         gen = generator or torch.Generator().manual_seed(0)
         self.n_seeds, self.n_out, self.hidden = n_seeds, n_out, hidden

@@ -7,9 +7,11 @@ provenance, :mod:`fa_repro.provenance`) on the rule it runs and not on every rul
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 
 from fa_repro.registry import RULES, rule_module
 from fa_repro.rules.base import LearningRule, StepResult
+from fa_repro.training_spec import RuleSpec, parse_rule
 
 
 def rule_class(name: str) -> type[LearningRule]:
@@ -17,10 +19,11 @@ def rule_class(name: str) -> type[LearningRule]:
     return getattr(importlib.import_module(module), cls)
 
 
-def make_rule(spec: dict | str) -> LearningRule:
-    """A rule from ``"name"`` or ``{"name": …, <parameters>}``."""
-    spec = {"name": spec} if isinstance(spec, str) else dict(spec)
-    return rule_class(spec.pop("name"))(**spec)
+def make_rule(spec: RuleSpec | Mapping | str) -> LearningRule:
+    """A rule from its record (:class:`fa_repro.training_spec.RuleSpec`, every parameter given); ``"name"`` or
+    ``{"name": …, <parameters>}`` is parsed into one."""
+    spec = spec if isinstance(spec, RuleSpec) else parse_rule(spec)
+    return rule_class(spec.name)(**spec.params())
 
 
 __all__ = ["RULES", "rule_module", "rule_class", "make_rule", "LearningRule", "StepResult"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import torch
 
+from fa_repro.models.losses import batch_divisor
 from fa_repro.rules.base import StepResult, batch_loss, broadcast_target
 from fa_repro.rules.input_feedback import InputFeedback
 
@@ -19,7 +20,7 @@ class AdaptiveFeedbackAlignment(InputFeedback):
     def gradients(self, model, x, target, loss, masks=None):
         clean = model.trace(x, masks=masks, detach_inputs=True)
         target = broadcast_target(model, target, clean.output)
-        n = clean.output.shape[1]
+        n = batch_divisor(loss, clean.output.shape[1])
         e = loss.error(clean.output, target).detach()
         x0 = clean.inputs[0]
         with torch.no_grad():

@@ -19,6 +19,7 @@ import torch
 
 from fa_repro.rules.align_zero import AlignZero
 from fa_repro.rules.base import StepResult, batch_loss, broadcast_target, output_error
+from fa_repro.training_spec import AlignAdaSpec
 
 FROZEN_FROM = ("pre_activation", "handoff")
 
@@ -26,7 +27,7 @@ FROZEN_FROM = ("pre_activation", "handoff")
 class AlignAda(AlignZero):
     name = "align_ada"
 
-    def __init__(self, frozen_from: str = "pre_activation"):
+    def __init__(self, frozen_from: str = AlignAdaSpec.frozen_from):
         if frozen_from not in FROZEN_FROM:
             raise ValueError(f"align_ada frozen_from {frozen_from!r} is not one of {FROZEN_FROM}")
         self.frozen_from = frozen_from

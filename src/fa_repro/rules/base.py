@@ -3,7 +3,8 @@
 A rule is bound once to a model (:meth:`LearningRule.bind` draws its feedback matrices or copies the initial
 network), then each training step calls :meth:`LearningRule.step`, which fills the parameters' ``.grad`` with
 the rule's update direction (the batch mean of the per-example updates, so that BP's is exactly the gradient
-of the batch-mean loss) and lets the optimiser apply it. ``.grad`` left at ``None`` means "not updated".
+of the batch-mean loss; their sum for a loss reduced by ``sum``, :func:`fa_repro.models.losses.batch_divisor`) and lets
+the optimiser apply it. ``.grad`` left at ``None`` means "not updated".
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import ClassVar
 import torch
 
 from fa_repro.models.base import Model
+from fa_repro.models.losses import batch_divisor
 
 
 @dataclass
@@ -78,13 +80,22 @@ class LearningRule:
 
 
 def batch_loss(loss, output, target) -> torch.Tensor:
-    """(S,) batch-mean loss per seed."""
+    """(S,) batch-mean loss per seed (what is reported, whatever the loss's batch reduction)."""
     return loss.per_example(output, target).mean(dim=1)
 
 
+def batch_objective(loss, output, target) -> tuple[torch.Tensor, torch.Tensor]:
+    """(S,) the per-seed batch loss whose gradient is the update — the batch mean, or the sum for a loss reduced
+    by ``sum`` (Refinetti et al.'s code) — and (S,) the batch-mean loss that is reported."""
+    per_example = loss.per_example(output, target)
+    mean = per_example.mean(dim=1)
+    return (mean if loss.reduction == "mean" else per_example.sum(dim=1)), mean
+
+
 def output_error(loss, output, target) -> torch.Tensor:
-    """e = ∂ℓ/∂ŷ per example, divided by the batch size so that injected updates are batch means."""
-    return (loss.error(output, target) / output.shape[1]).detach()
+    """e = ∂ℓ/∂ŷ per example in the loss's batch unit (divided by the batch size for a batch mean), so that
+    injected updates are what BP's batch objective gives."""
+    return (loss.error(output, target) / batch_divisor(loss, output.shape[1])).detach()
 
 
 def broadcast_target(model: Model, target: torch.Tensor, output: torch.Tensor) -> torch.Tensor:

@@ -16,14 +16,15 @@ import copy
 
 import torch
 
-from fa_repro.rules.base import LearningRule, StepResult, batch_loss, broadcast_target, output_error
+from fa_repro.rules.base import LearningRule, StepResult, batch_objective, broadcast_target, output_error
+from fa_repro.training_spec import BackpropSpec
 
 
 class Backprop(LearningRule):
     name = "bp"
     linearised_companion = False  # subclasses (perturbed BP) have no companion
 
-    def __init__(self, linearised_companion: bool = False):
+    def __init__(self, linearised_companion: bool = BackpropSpec.linearised_companion):
         self.linearised_companion = linearised_companion
 
     def bind(self, model, generator, input_shape):
@@ -36,8 +37,8 @@ class Backprop(LearningRule):
     def gradients(self, model, x, target, loss, masks=None):
         trace = model.trace(x, masks=masks)
         target = broadcast_target(model, target, trace.output)
-        per_seed = batch_loss(loss, trace.output, target)
-        per_seed.sum().backward()  # seeds are independent: the sum's gradient is each seed's own
+        objective, per_seed = batch_objective(loss, trace.output, target)
+        objective.sum().backward()  # seeds are independent: the sum's gradient is each seed's own
         if self.linearised_companion:
             from fa_repro.rules.align_zero import initial_network_update
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 from fa_repro.rules.base import (
     LearningRule,
     StepResult,
-    batch_loss,
+    batch_objective,
     broadcast_target,
     fan_scale,
     random_feedback,
 )
+from fa_repro.training_spec import FeedbackAlignmentSpec
 
 
 class FeedbackAlignment(LearningRule):
@@ -27,7 +28,9 @@ class FeedbackAlignment(LearningRule):
     name = "fa"
     model_kinds = ("MLP", "BoopathyCNN")
 
-    def __init__(self, feedback: str = "uniform", feedback_scale: float = 1.0, fan_scaling: str = "none"):
+    def __init__(self, feedback: str = FeedbackAlignmentSpec.feedback,
+                 feedback_scale: float = FeedbackAlignmentSpec.feedback_scale,
+                 fan_scaling: str = FeedbackAlignmentSpec.fan_scaling):
         self.feedback, self.feedback_scale, self.fan_scaling = feedback, feedback_scale, fan_scaling
 
     def bind(self, model, generator, input_shape):
@@ -51,8 +54,8 @@ class FeedbackAlignment(LearningRule):
 
         trace = model.trace(x, masks=masks, linear_override=linear)
         target = broadcast_target(model, target, trace.output)
-        per_seed = batch_loss(loss, trace.output, target)
-        per_seed.sum().backward()
+        objective, per_seed = batch_objective(loss, trace.output, target)
+        objective.sum().backward()
         return StepResult(trace.output.detach(), per_seed.detach())
 
     def state_tensors(self):

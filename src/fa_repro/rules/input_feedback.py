@@ -9,18 +9,19 @@ import math
 import torch
 
 from fa_repro.rules.base import LearningRule, random_feedback
+from fa_repro.training_spec import InputFeedbackSpec, MirroringSpec
 
 
 class InputFeedback(LearningRule):
     """``feedback``: ``uniform`` or ``normal`` entries with std ``feedback_scale``·√(2/d_in) (App. Table 4:
-    0.05·√(2/fan_in)); ``mirroring``: None, or ``{lr, weight_decay, noise_std, premirror_epochs}``."""
+    0.05·√(2/fan_in)); ``mirroring``: None, or its settings (:class:`fa_repro.training_spec.MirroringSpec`)."""
 
     model_kinds = ("MLP",)
 
-    def __init__(self, feedback: str = "normal", feedback_scale: float = 0.05, mirroring: dict | None = None):
-        self.feedback, self.feedback_scale = feedback, feedback_scale
-        self.mirroring = None if mirroring is None else {
-            "lr": 0.1, "weight_decay": 0.0, "noise_std": 0.1, "premirror_epochs": 0, **mirroring}
+    def __init__(self, feedback: str = InputFeedbackSpec.feedback,
+                 feedback_scale: float = InputFeedbackSpec.feedback_scale,
+                 mirroring: MirroringSpec | None = InputFeedbackSpec.mirroring):
+        self.feedback, self.feedback_scale, self.mirroring = feedback, feedback_scale, mirroring
 
     def bind(self, model, generator, input_shape):
         super().bind(model, generator, input_shape)
@@ -62,21 +63,20 @@ class InputFeedback(LearningRule):
         with torch.no_grad():
             for l, w in enumerate(model.weights):
                 xi = torch.randn((model.n_seeds, batch_size, w.shape[2]), generator=self.generator).to(w.device)
-                xi = cfg["noise_std"] * (xi - xi.mean(dim=1, keepdim=True))
+                xi = cfg.noise_std * (xi - xi.mean(dim=1, keepdim=True))
                 out = model.linear(l, xi, w)
                 update = torch.matmul(xi.transpose(-1, -2), out) / batch_size
-                self.factors[l] = self.factors[l] + cfg["lr"] * (update - cfg["weight_decay"] * self.factors[l])
+                self.factors[l] = self.factors[l] + cfg.lr * (update - cfg.weight_decay * self.factors[l])
             self._rescale()
 
     def before_training(self, model, batches_per_epoch):
         if self.mirroring is not None:
-            self._batch_size = self.mirroring.get("batch_size", 64)
-            for _ in range(int(self.mirroring["premirror_epochs"]) * batches_per_epoch):
-                self.mirror(model, self._batch_size)
+            for _ in range(self.mirroring.premirror_epochs * batches_per_epoch):
+                self.mirror(model, self.mirroring.batch_size)
 
     def after_step(self, model):
         if self.mirroring is not None:
-            self.mirror(model, self.mirroring.get("batch_size", 64))
+            self.mirror(model, self.mirroring.batch_size)
 
     def state_tensors(self):
         return {f"F{l}": f for l, f in enumerate(self.factors)}

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import torch
 
+from fa_repro.models.losses import batch_divisor
 from fa_repro.rules.base import StepResult, batch_loss, broadcast_target
 from fa_repro.rules.input_feedback import InputFeedback
+from fa_repro.training_spec import PepitaSpec
 
 VARIANTS = ("original", "hebbian", "time_local")
 
@@ -26,7 +28,7 @@ VARIANTS = ("original", "hebbian", "time_local")
 class Pepita(InputFeedback):
     name = "pepita"
 
-    def __init__(self, variant: str = "original", **feedback):
+    def __init__(self, variant: str = PepitaSpec.variant, **feedback):
         if variant not in VARIANTS:
             raise ValueError(f"PEPITA variant {variant!r} is not one of {VARIANTS}")
         super().__init__(**feedback)
@@ -41,7 +43,7 @@ class Pepita(InputFeedback):
         hebbian = self.variant != "original"
         clean = model.trace(x, masks=masks, detach_inputs=True)
         target = broadcast_target(model, target, clean.output)
-        n = clean.output.shape[1]
+        n = batch_divisor(loss, clean.output.shape[1])
         e = loss.error(clean.output, target).detach()
         modulated = self._modulated(model, x, e, masks)
         if hebbian:
@@ -62,7 +64,7 @@ class Pepita(InputFeedback):
         optimizer.zero_grad(set_to_none=True)
         clean = model.trace(x, masks=masks, detach_inputs=True)
         target = broadcast_target(model, target, clean.output)
-        n = clean.output.shape[1]
+        n = batch_divisor(loss, clean.output.shape[1])
         e = loss.error(clean.output, target).detach()
         torch.autograd.backward(clean.hidden_pre + [clean.output],
                                 [h.detach() / n for h in clean.hidden_post] + [loss.prediction(clean.output).detach() / n])

@@ -9,12 +9,13 @@ import math
 import torch
 
 from fa_repro.rules.bp import Backprop
+from fa_repro.training_spec import PerturbedBackpropSpec
 
 
 class PerturbedBackprop(Backprop):
     name = "perturbed_bp"
 
-    def __init__(self, alignment: float = 1.0):
+    def __init__(self, alignment: float = PerturbedBackpropSpec.alignment):
         if not -1.0 <= alignment <= 1.0:
             raise ValueError(f"perturbed_bp alignment {alignment} must be in [−1, 1]")
         self.alignment = alignment

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .initial import make_initial_state
 from .ode import ALGORITHMS as ODE_RULES
-from .ode import OrderParameters, TeacherStudentODE
+from .ode import QUADRATURE_POINTS, OrderParameters, TeacherStudentODE
 from .runs import RunSpec, groups, run_seed, run_specs
 from .simulation import simulate, time_grid
 
@@ -76,9 +76,11 @@ def initial_order_parameters(specs: list[RunSpec], M: int, N: int) -> OrderParam
                            f_teacher=C[:, K:K + M, K + M], q_f=C[:, K + M, K + M])
 
 
-def run_odes(name: str, params: dict, rtol: float, atol: float) -> pd.DataFrame:
+def run_odes(name: str, params: dict, rtol: float, atol: float,
+             quadrature_points: int = QUADRATURE_POINTS) -> pd.DataFrame:
     """Integrate the ODEs from each run's own initial order parameters, for the rules that have
-    ODEs (BP, DFA, AFA) and the rules listed in the experiment's ``ode_rules``."""
+    ODEs (BP, DFA, AFA, PEPITA) and the rules listed in the experiment's ``ode_rules``;
+    ``quadrature_points``: the Gauss–Hermite rule of the PEPITA ODE (:mod:`.pepita_ode`)."""
     specs = run_specs(name, params)
     N, M = params["N"], params["M"]
     t = time_grid(params["t_max"], params["n_times"], N)[1:] / N
@@ -89,7 +91,7 @@ def run_odes(name: str, params: dict, rtol: float, atol: float) -> pd.DataFrame:
             continue
         group = [specs[b] for b in index]
         op = initial_order_parameters(group, M, N)
-        res = TeacherStudentODE(rule, act, group[0].eta, op).integrate(t, rtol=rtol, atol=atol)
+        res = TeacherStudentODE(rule, act, group[0].eta, op, quadrature_points).integrate(t, rtol=rtol, atol=atol)
         frames.append(_long_table(specs, index, res["t"], res["Q"], res["R"], res["W2"], res["f"], res["eg"],
                                   op.teacher_w2, op.feedback, M, N, "ode"))
     if not frames:

@@ -5,13 +5,18 @@ parameters Q, R, T and, for AFA, the feedback overlaps), the ODEs need
 
 * ``I2(a, b)       = E[g(x_a) g(x_b)]``
 * ``I3(a, b, c)    = E[g'(x_a) x_b g(x_c)]``
-* ``I4(a, b, c, d) = E[g'(x_a) g'(x_b) g(x_c) g(x_d)]``.
+* ``I4(a, b, c, d) = E[g'(x_a) g'(x_b) g(x_c) g(x_d)]``;
+
+and the large-D ODE of PEPITA (:mod:`.pepita_ode`) also ``J3(a, b, c) = E[g'(x_a) g(x_b) g(x_c)]`` and, for the
+averages without a closed form, a Gauss–Hermite rule (:class:`GaussHermite`).
 
 Every function takes a batch of covariance matrices ``C`` of shape ``(B, n, n)`` and an integer array of
 index tuples ``idx`` of shape ``(P, 2|3|4)`` and returns an array of shape ``(B, P)``.
 
 * ``erf`` (``g = erf(x/√2)``): the closed forms of Biehl & Schwarze (1995) / Saad & Solla (1995).
 * ``linear``: second moments of the covariance.
+* ``erf``, J3: ``g'(x) = √(2/π) exp(−x²/2)`` tilts the Gaussian, so J3 is (1 + C_aa)^{-1/2} √(2/π) times I2 of the
+  tilted covariance C − C_{·a} C_{a·} / (1 + C_aa) (Sherman–Morrison), as I4 is derived.
 * ``relu``: I2 is the arc-cosine kernel (closed form). I3 and I4 are reduced exactly, by Gaussian
   integration by parts (Stein's lemma), to Gaussian orthant probabilities: those of up to three
   variables have closed forms, the four-variable one is a smooth one-dimensional integral along
@@ -86,6 +91,52 @@ def expect4(activation: str, C: np.ndarray, idx: np.ndarray) -> np.ndarray:
     if activation == "relu":
         return _relu_moments(C, idx, theta_slots=(0, 1, 2, 3), linear_slots=(2, 3))
     raise ValueError(f"no Gaussian integrals for activation {activation!r}")
+
+
+# --------------------------------------------------------------------------------------------- J3
+def expect_dgg(activation: str, C: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """J3(a, b, c) = E[g'(x_a) g(x_b) g(x_c)] for every row (a, b, c) of ``idx``."""
+    idx = np.asarray(idx)
+    if activation == "erf":
+        c = {(i, j): _entries(C, idx, i, j) for i in range(3) for j in range(i, 3)}
+        one_a = 1.0 + c[0, 0]
+        tilted = {(i, j): c[i, j] - c[0, i] * c[0, j] / one_a for i, j in ((1, 1), (2, 2), (1, 2))}
+        i2 = (2.0 / np.pi) * np.arcsin(tilted[1, 2] / np.sqrt((1.0 + tilted[1, 1]) * (1.0 + tilted[2, 2])))
+        return np.sqrt(2.0 / np.pi) / np.sqrt(one_a) * i2
+    if activation == "linear":
+        return _entries(C, idx, 1, 2)
+    if activation == "relu":
+        return _relu_moments(C, idx, theta_slots=(0, 1, 2), linear_slots=(1, 2))
+    raise ValueError(f"no Gaussian integrals for activation {activation!r}")
+
+
+# ----------------------------------------------------------------------------- Gauss–Hermite rule
+class GaussHermite:
+    """E[h(x)] for x ~ N(0, C) in ``dim`` dimensions: the tensor product of ``points``-point Gauss–Hermite rules
+    (exact for polynomials of degree < 2·points in each coordinate) mapped onto x = L z with L Lᵀ = C from the
+    eigendecomposition of C (negative rounding eigenvalues clipped), so that a singular C — a student equal to a
+    teacher node — needs no inverse. Nodes whose weight is below ``prune`` times the largest are dropped."""
+
+    def __init__(self, dim: int, points: int, prune: float = 1e-10):
+        if points ** dim > 2_000_000:
+            raise ValueError(f"a {points}-point Gauss–Hermite rule in {dim} dimensions has {points ** dim} nodes; "
+                             "use fewer points (or fewer hidden nodes: the rule is a tensor product)")
+        z, w = np.polynomial.hermite_e.hermegauss(points)
+        w = w / np.sqrt(_TWO_PI)
+        grid = np.stack(np.meshgrid(*[z] * dim, indexing="ij"), -1).reshape(-1, dim)
+        weights = np.prod(np.stack(np.meshgrid(*[w] * dim, indexing="ij"), -1).reshape(-1, dim), -1)
+        keep = weights > prune * weights.max()
+        self.z, self.w = grid[keep], weights[keep] / weights[keep].sum()
+
+    def nodes(self, C: np.ndarray) -> np.ndarray:
+        """The nodes x = L z for a batch of covariances C (B, dim, dim): shape (B, G, dim)."""
+        evals, evecs = np.linalg.eigh(0.5 * (C + np.swapaxes(C, -1, -2)))
+        L = evecs * np.sqrt(np.maximum(evals, 0.0))[:, None, :]
+        return np.matmul(self.z, np.swapaxes(L, -1, -2))
+
+    def mean(self, values: np.ndarray) -> np.ndarray:
+        """The rule's average over the node axis (axis 1) of ``values`` (B, G, ...)."""
+        return np.einsum("bg...,g->b...", values, self.w)
 
 
 # ------------------------------------------------------------------------------ ReLU reductions

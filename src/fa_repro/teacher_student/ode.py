@@ -4,6 +4,8 @@
   For BP the feedback of hidden node k is W2^k, for DFA the fixed feedback F1^k.
 * AFA (adaptive feedback alignment): Srinivasan et al. 2024, App. E, Eqs. 22–23: the feedback of
   node k is f^k = W1^k·F/N, which evolves as df^k/dt = −η f^k E[ρ g'(λ^k) e], ρ = F·x/√N.
+* PEPITA itself: Eqs. 22–23 with the terms AFA drops (the presynaptic −Fe/√N of W1's update, the error
+  pass's h_err in W2's update, the curvature of g in h − h_err), derived in :mod:`.pepita_ode`.
 
 The pre-activations of students (λ), teachers (ν) and the input projection on the PEPITA/AFA
 feedback vector (ρ) are jointly Gaussian with covariance
@@ -22,9 +24,11 @@ from itertools import product
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from .integrals import expect2, expect3, expect4
+from .integrals import expect2, expect3, expect4, expect_dgg
+from .pepita_ode import PepitaTerms
 
-ALGORITHMS = ("bp", "dfa", "afa")
+ALGORITHMS = ("bp", "dfa", "afa", "pepita")
+QUADRATURE_POINTS = 20  # Gauss–Hermite points per dimension of the PEPITA ODE's remainder (config: ode)
 
 
 @dataclass
@@ -76,7 +80,8 @@ def generalisation_error(activation: str, C: np.ndarray, W2: np.ndarray, teacher
 class TeacherStudentODE:
     """Right-hand side of the ODEs for a batch of runs sharing K, M, the activation and the rule."""
 
-    def __init__(self, algorithm: str, activation: str, eta: float, params: OrderParameters):
+    def __init__(self, algorithm: str, activation: str, eta: float, params: OrderParameters,
+                 quadrature_points: int = QUADRATURE_POINTS):
         if algorithm not in ALGORITHMS:
             raise ValueError(f"unknown algorithm {algorithm!r}; the ODEs cover {ALGORITHMS}")
         self.algorithm, self.activation, self.eta = algorithm, activation, float(eta)
@@ -88,6 +93,8 @@ class TeacherStudentODE:
         self.idx2 = np.array(list(product(range(K), range(nkm))))
         self.idx3 = np.array(list(product(range(K), range(self.n), range(nkm))))
         self.idx4 = np.array(list(product(range(K), range(K), range(nkm), range(nkm))))
+        self.idx_dgg = np.array(list(product(range(K), range(nkm), range(nkm))))
+        self.pepita = PepitaTerms(activation, K, M, quadrature_points) if algorithm == "pepita" else None
         self.sizes = [K * K, K * M, K, K]
 
     # -- packing -------------------------------------------------------------------------
@@ -112,12 +119,25 @@ class TeacherStudentODE:
         e4 = np.einsum("bklij,bi,bj->bkl", i4, v, v)  # E[g'(λ_k) g'(λ_l) e²]
         i2 = expect2(self.activation, C, self.idx2).reshape(self.B, K, nkm)
         e2 = np.einsum("bkj,bj->bk", i2, v)  # E[g(λ_k) e]
-        phi = {"bp": W2, "dfa": c.feedback, "afa": f}[self.algorithm]
-        drift = phi[:, :, None] * e3[:, :, :K]
-        dQ = -eta * (drift + np.swapaxes(drift, -1, -2)) + eta**2 * phi[:, :, None] * phi[:, None, :] * e4
-        dR = -eta * phi[:, :, None] * e3[:, :, K:K + M]
-        dW2 = -eta * e2
-        df = -eta * f * e3[:, :, K + M] if self.algorithm == "afa" else np.zeros_like(f)
+        phi = {"bp": W2, "dfa": c.feedback, "afa": f, "pepita": f}[self.algorithm]
+        # W1^k moves by −(η/√N) c_k x': E[c_k y] for y = (λ, ν, ρ), E[c_k c_l], and E[c_k e], the average of the
+        # presynaptic −e F/√N in x' = x − e F/√N and of h − h_err in W2's update (PEPITA only, else zero)
+        cy = phi[:, :, None] * e3  # c_k = φ_k g'(λ_k) e
+        cc = phi[:, :, None] * phi[:, None, :] * e4
+        ce = np.zeros_like(f)
+        if self.pepita is not None:  # c_k = g(λ_k) − g(λ_k − e f^k) = f^k g'(λ_k) e + r_k (pepita_ode)
+            ry, re, rc = self.pepita.remainder_averages(C, v, f)
+            j3 = expect_dgg(self.activation, C, self.idx_dgg).reshape(self.B, K, nkm, nkm)
+            ce = f * np.einsum("bkij,bi,bj->bk", j3, v, v) + re
+            cy, cc = cy + ry, cc + rc
+        drift = cy[:, :, :K] - ce[:, :, None] * f[:, None, :]  # E[c_k λ'_l], λ' = λ − e f
+        dQ = -eta * (drift + np.swapaxes(drift, -1, -2)) + eta**2 * cc
+        dR = -eta * (cy[:, :, K:K + M] - ce[:, :, None] * c.f_teacher[:, None, :])
+        dW2 = -eta * (e2 - ce)
+        if self.algorithm in ("afa", "pepita"):
+            df = -eta * (cy[:, :, K + M] - ce * c.q_f[:, None])
+        else:
+            df = np.zeros_like(f)
         return self.pack(dQ, dR, dW2, df)
 
     def integrate(self, t_eval: np.ndarray, rtol: float = 1e-8, atol: float = 1e-11, method: str = "DOP853"):

@@ -94,6 +94,18 @@ def srinivasan2024_fig2(p: dict) -> list[RunSpec]:
             for rule in ("pepita", "afa")]
 
 
+@experiment
+def srinivasan2024_afa_gap(p: dict) -> list[RunSpec]:
+    """Beyond the paper: PEPITA and AFA from the same weights for each scale κ of the input feedback, in Fig. 2b's
+    setting otherwise. F = κ (ξ + c Σ_m W̃1^m) with ξ ~ N(0, I) and c = ``teacher_overlap_per_kappa``: within a run
+    (one seed) every κ scales the same F, student and teacher."""
+    c = p["teacher_overlap_per_kappa"]
+    return [RunSpec(rule=rule, seed=run_seed(p, run), K=p["M"], eta=p["eta"], activation="erf", sigma0=p["sigma0"],
+                    first_layer_std=p["first_layer_std"], teacher_w2=p["teacher_w2"], input_feedback_std=kappa,
+                    input_feedback_teacher_overlap=c * kappa, extra={"kappa": kappa, "run": run})
+            for kappa in p["kappas"] for run in range(p["runs"]) for rule in ("pepita", "afa")]
+
+
 def run_specs(name: str, params: dict) -> list[RunSpec]:
     if name not in EXPERIMENTS:
         raise ValueError(f"unknown teacher-student experiment {name!r}; known: {sorted(EXPERIMENTS)}")

@@ -7,6 +7,7 @@ step, the loss and accuracy sums). Evaluation, metric hooks and checkpoints at r
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import tempfile
@@ -18,47 +19,47 @@ import torch
 
 from fa_repro.data import one_hot
 from fa_repro.data.sources import DATASETS, FORMAT_VERSION, _save_prepared
-from fa_repro.models import make_loss
+from fa_repro.training_spec import DataSpec, DatasetSpec, TrainingSpec, TaskSpec
 from fa_repro.training.data import build_data
 from fa_repro.training.engine import Trainer, TrainingData, batches_per_epoch, evaluate
-from fa_repro.training.experiment import build_model_and_rule, train_config
+from fa_repro.training.experiment import build_model_and_rule, loss_of, train_config
 
 # data keys that change the shape of an example (hence the cost of a step); the others only select examples
 _SHAPE_KEYS = ("dataset", "task", "downscale", "flatten", "image_size", "length", "input_dim")
 
 
-def training_examples(data: dict) -> int:
-    """Training examples of a data spec: the dataset's training split less the held-out part, or the subset."""
-    if "task" in data:
-        return int(data["n_train"])
-    if data["dataset"] == "imagenet":
-        return int(data.get("steps_per_epoch", 1000))  # streamed: an "epoch" is steps_per_epoch batches
-    n = DATASETS[data["dataset"]].n_train - int(data.get("holdout") or 0)
-    return min(n, int(data["subset"])) if data.get("subset") else n
+def training_examples(data: DataSpec) -> int:
+    """Training examples of a data record: the dataset's training split less the held-out part, or the subset."""
+    if isinstance(data, TaskSpec):
+        return data.n_train
+    if data.streamed:
+        return data.steps_per_epoch  # streamed: an "epoch" is steps_per_epoch batches
+    n = DATASETS[data.dataset].n_train - (data.holdout or 0)
+    return min(n, data.subset) if data.subset else n
 
 
-def planned_steps(spec: dict) -> int:
-    """Updates a training spec makes: epochs × batches per epoch, or ``max_steps`` when it stops earlier;
+def planned_steps(spec: TrainingSpec) -> int:
+    """Updates a training run makes: epochs × batches per epoch, or ``max_steps`` when it stops earlier;
     a lock-step pair (Chu & Bacho Fig. 5) makes ``lockstep.steps`` updates of each of its two networks."""
-    if "lockstep" in spec:
-        return 2 * int(spec["lockstep"]["steps"])
-    n = training_examples(spec["data"])
-    per_epoch = n if spec["data"].get("dataset") == "imagenet" else batches_per_epoch(
-        n, int(spec["batch_size"]), bool(spec.get("drop_last")))
-    steps = int(spec["epochs"]) * per_epoch
-    return min(steps, int(spec["max_steps"])) if spec.get("max_steps") else steps
+    if spec.lockstep is not None:
+        return 2 * spec.lockstep.steps
+    n = training_examples(spec.data)
+    streamed = isinstance(spec.data, DatasetSpec) and spec.data.streamed
+    per_epoch = n if streamed else batches_per_epoch(n, spec.batch_size, spec.drop_last)
+    steps = spec.epochs * per_epoch
+    return min(steps, spec.max_steps) if spec.max_steps else steps
 
 
-def step_signature(spec: dict) -> str:
+def step_signature(spec: TrainingSpec) -> str:
     """What the time of one update depends on: the example's shape, the model (initialisation aside), the rule,
     the loss, the optimiser's kind, the batch size and the number of seeds trained together."""
-    model = {k: v for k, v in spec["model"].items() if k not in ("init", "init_scale")}
-    opt = spec.get("optimizer", {})
+    data = {k: v for k, v in dataclasses.asdict(spec.data).items() if k in _SHAPE_KEYS and v is not None}
+    model = {k: v for k, v in dataclasses.asdict(spec.model).items() if k not in ("init", "init_scale")}
     return json.dumps({
-        "data": {k: spec["data"][k] for k in _SHAPE_KEYS if spec["data"].get(k) is not None},
-        "model": model, "rule": spec["rule"]["name"], "loss": spec.get("loss", "cross_entropy"),
-        "optimizer": [opt.get("kind", "sgd"), bool(opt.get("momentum"))],
-        "batch_size": int(spec["batch_size"]), "seeds": len(spec["seeds"]),
+        "data": data,
+        "model": model, "rule": spec.rule.name, "loss": spec.loss,
+        "optimizer": [spec.optimizer.kind, bool(spec.optimizer.momentum)],
+        "batch_size": spec.batch_size, "seeds": len(spec.seeds),
     }, sort_keys=True)
 
 
@@ -88,13 +89,13 @@ def _synthetic_prepared(dataset: str, folder: Path, n_train: int) -> Path:
     return path
 
 
-def _streamed_stand_in(spec: dict, device) -> tuple[TrainingData, tuple, int]:
+def _streamed_stand_in(spec: TrainingSpec, device) -> tuple[TrainingData, tuple, int]:
     """ImageNet's shapes without ImageNet: two batches of random decoded images (decoding is not timed)."""
-    size, batch = int(spec["data"].get("image_size", 224)), int(spec["batch_size"])
+    size, batch = spec.data.image_size, spec.batch_size
     g = torch.Generator().manual_seed(0)
     x = torch.rand(2 * batch, 3, size, size, generator=g)
     labels = torch.randint(0, 1000, (2 * batch,), generator=g)
-    y = one_hot(labels, 1000, float(spec["data"].get("target_offset", 0.0)))
+    y = one_hot(labels, 1000, spec.data.target_offset)
     td = TrainingData(x.to(device), y.to(device), x[:batch].to(device), y[:batch].to(device), labels.to(device),
                       labels[:batch].to(device))
     return td, (3, size, size), 1000
@@ -105,30 +106,30 @@ def _sync(device) -> None:
         torch.cuda.synchronize(device)
 
 
-def measure_step(spec: dict, device: torch.device, *, steps: int = 50, warmup: int = 2, max_seconds: float = 5.0,
-                 data_folder: str | Path | None = None) -> StepCost:
+def measure_step(spec: TrainingSpec, device: torch.device, *, steps: int = 50, warmup: int = 2,
+                 max_seconds: float = 5.0, data_folder: str | Path | None = None) -> StepCost:
     """Seconds per update of ``spec`` on ``device``: the engine's loop on random data of the spec's shapes, after
     ``warmup`` updates, timed over ``steps`` updates, or fewer where the warm-up says they would take longer than
     ``max_seconds`` (at least one)."""
-    spec = {k: v for k, v in spec.items() if k != "lockstep"}  # a lock-step pair: the time of one network's step
-    seeds = [int(s) for s in spec["seeds"]]
+    spec = dataclasses.replace(spec, lockstep=None)  # a lock-step pair: the time of one network's step
+    seeds = list(spec.seeds)
     if device.type == "cuda":
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats(device)
     with tempfile.TemporaryDirectory() as scratch:
-        data_spec = spec["data"]
-        if data_spec.get("dataset") == "imagenet":
+        data_spec = spec.data
+        if isinstance(data_spec, DatasetSpec) and data_spec.streamed:
             data, input_shape, n_out = _streamed_stand_in(spec, device)
         else:
             prepared = None
-            if "dataset" in data_spec:
+            if isinstance(data_spec, DatasetSpec):  # random images: nothing to corrupt
                 folder = Path(data_folder) if data_folder else Path(scratch)
-                prepared = _synthetic_prepared(data_spec["dataset"], folder, DATASETS[data_spec["dataset"]].n_train)
-            data, input_shape, n_out = build_data({**spec, "data": {**data_spec, "label_corruption": 0.0}},
-                                                  prepared, seeds, device)
+                prepared = _synthetic_prepared(data_spec.dataset, folder, DATASETS[data_spec.dataset].n_train)
+                spec = dataclasses.replace(spec, data=dataclasses.replace(data_spec, label_corruption=0.0))
+            data, input_shape, n_out = build_data(spec, prepared, seeds, device)
     model, rule = build_model_and_rule(spec, seeds, input_shape, n_out, device)
     config = train_config(spec)
-    trainer = Trainer(model, rule, make_loss(spec.get("loss", "cross_entropy")), data, config, seeds=seeds,
+    trainer = Trainer(model, rule, loss_of(spec), data, config, seeds=seeds,
                       progress=False)
     n_batches = data.batches_per_epoch(config.batch_size, config.drop_last)
     rule.before_training(model, n_batches)

@@ -1,6 +1,5 @@
-"""The tensors a training experiment trains on, from its ``data`` spec (see :mod:`fa_repro.training.experiment`):
-a prepared dataset (selected, downscaled, corrupted on the stored uint8 images), a streamed one (ImageNet), or a
-synthetic task."""
+"""The tensors a training run trains on, from its data record (:mod:`fa_repro.training_spec`): a prepared dataset
+(selected, downscaled, corrupted on the stored uint8 images), a streamed one (ImageNet), or a synthetic task."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,59 +14,63 @@ from fa_repro.data import (
     holdout_split,
     load_prepared,
     one_hot,
+    pixel_moments,
+    standardise,
     to_unit_interval,
     training_subset,
 )
+from fa_repro.training_spec import AddTaskSpec, CorrelatedRegressionSpec, TrainingSpec, TaskSpec
 from fa_repro.training.engine import TrainingData
 from fa_repro.training.streaming import streamed_data
 
 
-def shared_seeds(spec: dict, seeds: list[int]) -> list[int]:
-    """The seed of each network's feedback and label corruption: its own, or its pair's first seed."""
-    if not spec.get("pairs", False):
+def shared_seeds(spec: TrainingSpec, seeds: list[int]) -> list[int]:
+    """The seed of each network's feedback and label corruption: its own, or its pair's first seed (``pairs``:
+    the records check that the seeds pair up)."""
+    if not spec.pairs:
         return list(seeds)
-    if len(seeds) % 2:
-        raise ValueError(f"pairs: true needs an even number of seeds, got {len(seeds)}")
     return [seeds[i - i % 2] for i in range(len(seeds))]
 
 
-def build_data(spec: dict, prepared: str | Path | None, seeds: list[int], device,
+def build_data(spec: TrainingSpec, prepared: str | Path | None, seeds: list[int], device,
                workers: int = 1) -> tuple[TrainingData, tuple, int]:
     """Training/test tensors on ``device``, the input shape of one example and the number of outputs. An
     indexed dataset (ImageNet) is streamed: its images are decoded by ``workers`` processes as training goes."""
-    d = spec["data"]
-    if "task" in d:
+    d = spec.data
+    if isinstance(d, TaskSpec):
         return synthetic_data(d, device)
-    data = load_prepared(prepared, expect=d["dataset"])
+    data = load_prepared(prepared, expect=d.dataset)
     if data["meta"].get("kind") == "index":
         return streamed_data(data, d, device, max(1, workers))
     n_classes = data["meta"]["n_classes"]
+    if d.standardise == "global":  # one mean and std over every training pixel (Refinetti's code)
+        moments = pixel_moments(data["train_images"])
 
     def images(t):
         x = to_unit_interval(t)
-        if d.get("downscale"):
-            x = downscale(x, int(d["downscale"]))
-        return x.flatten(start_dim=1) if d.get("flatten", True) else x
+        if d.standardise == "global":
+            x = standardise(x, *moments)
+        if d.downscale:
+            x = downscale(x, d.downscale)
+        return x.flatten(start_dim=1) if d.flatten else x
 
     # select examples on the stored uint8 tensors first; only the selected ones are converted to floats
     x_train, labels_train = data["train_images"], data["train_labels"]
     x_test, labels_test = data["test_images"], data["test_labels"]
-    split_seed = int(d.get("split_seed", 0))
     idx = torch.arange(len(labels_train))
-    if d.get("holdout"):  # Boopathy: train on 45k/55k, evaluate on the held-out 5k ("test" in their code)
-        idx, held = holdout_split(len(labels_train), int(d["holdout"]), split_seed)
+    if d.holdout:  # Boopathy: train on 45k/55k, evaluate on the held-out 5k ("test" in their code)
+        idx, held = holdout_split(len(labels_train), d.holdout, d.split_seed)
         x_test, labels_test = x_train[held], labels_train[held]
-    idx = training_subset(idx, d.get("subset"), split_seed + 1)
-    if d.get("test_subset"):  # a seeded subset of the test set, to evaluate cheaply at reduced scales
-        keep = training_subset(torch.arange(len(labels_test)), int(d["test_subset"]), split_seed + 2)
+    idx = training_subset(idx, d.subset, d.split_seed + 1)
+    if d.test_subset:  # a seeded subset of the test set, to evaluate cheaply at reduced scales
+        keep = training_subset(torch.arange(len(labels_test)), d.test_subset, d.split_seed + 2)
         x_test, labels_test = x_test[keep], labels_test[keep]
     x_train, labels_train = images(x_train[idx]), labels_train[idx]
     x_test = images(x_test)
-    offset = float(d.get("target_offset", 0.0))
-    p = float(d.get("label_corruption", 0.0))
-    per_seed = p > 0
+    offset = d.target_offset
+    per_seed = d.label_corruption > 0
     if per_seed:  # corruption seeded by the run's seed: identical for every rule trained with that seed
-        corrupted = [corrupt_labels(labels_train, p, n_classes, seed, d.get("corruption_mode", "shuffle"))[0]
+        corrupted = [corrupt_labels(labels_train, d.label_corruption, n_classes, seed, d.corruption_mode)[0]
                      for seed in shared_seeds(spec, seeds)]
         labels = torch.stack(corrupted)
         y_train = one_hot(labels, n_classes, offset)
@@ -80,18 +83,16 @@ def build_data(spec: dict, prepared: str | Path | None, seeds: list[int], device
     return td, tuple(x_train.shape[1:]), n_classes
 
 
-def synthetic_data(d: dict, device):
+def synthetic_data(d: TaskSpec, device):
     """The synthetic tasks: Refinetti's correlated-target regression (Eq. 20) and Boopathy's Add task (Eq. 59)."""
-    if d["task"] == "correlated_regression":  # Refinetti Eq. 20
-        seed = int(d.get("seed", 0))
-        x, y = correlated_target_regression(d["n_train"] + d["n_test"], d["alpha"], d["beta"], seed,
-                                            int(d.get("input_dim", 10)))
-        n = d["n_train"]
+    if isinstance(d, CorrelatedRegressionSpec):  # Refinetti Eq. 20
+        x, y = correlated_target_regression(d.n_train + d.n_test, d.alpha, d.beta, d.seed, d.input_dim)
+        n = d.n_train
         td = TrainingData(x[:n].to(device), y[:n].to(device), x[n:].to(device), y[n:].to(device))
         return td, (x.shape[1],), 2
-    if d["task"] == "add":  # Boopathy Eq. 59
-        x, y = add_task(int(d.get("n_sequences", 400)), int(d.get("length", 100)), int(d.get("seed", 0)))
-        n = int(d.get("n_train", 300))
+    if isinstance(d, AddTaskSpec):  # Boopathy Eq. 59
+        x, y = add_task(d.n_sequences, d.length, d.seed)
+        n = d.n_train
         td = TrainingData(x[:n].to(device), y[:n].to(device), x[n:].to(device), y[n:].to(device))
         return td, tuple(x.shape[1:]), 1
-    raise ValueError(f"unknown synthetic task {d['task']!r} (correlated_regression | add)")
+    raise ValueError(f"unknown synthetic task {d.task!r} (correlated_regression | add)")

@@ -16,7 +16,7 @@ import os
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -51,6 +51,17 @@ class TrainingData:
     def batches_per_epoch(self, batch_size: int, drop_last: bool) -> int:
         return batches_per_epoch(self.n_train, batch_size, drop_last)
 
+    def probe(self, n: int):
+        """(x, targets, labels) of a fixed sample of ``n`` training examples, drawn uniformly from the whole set (a
+        prepared dataset may be stored class by class, so the first n would be one or two classes): what the
+        per-epoch metrics and the epoch-0 evaluation see, the same at every record, for every rule and seed."""
+        k = min(n, self.n_train)
+        idx = torch.randperm(self.n_train, generator=torch.Generator().manual_seed(0))[:k].sort().values
+        idx = idx.to(self.x_train.device)
+        labels = None if self.labels_train is None else self.labels_train[..., idx]
+        y = self.y_train[:, idx] if self.per_seed_targets else self.y_train[idx]
+        return self.x_train[idx], y, labels
+
     def epoch_batches(self, generators: list[torch.Generator], batch_size: int, n_batches: int):
         """(x, targets, labels) of each batch of an epoch, (S, B, …) per seed: each seed's own permutation of the
         training set, drawn from its generator (labels None for regression)."""
@@ -64,19 +75,22 @@ class TrainingData:
 
 @dataclass
 class TrainConfig:
+    """The loop's settings, each given: :func:`fa_repro.training.experiment.train_config` takes them from a run's
+    records (:class:`fa_repro.training_spec.TrainingSpec`, where their meanings and defaults are)."""
+
     epochs: int
     batch_size: int
     lr: float
-    optimizer: str = "sgd"  # sgd | adam (Boopathy App. H, Table 10)
-    momentum: float = 0.0
-    weight_decay: float = 0.0
-    lr_milestones: list[int] = field(default_factory=list)  # epochs after which lr ×= lr_gamma
-    lr_gamma: float = 0.1
-    drop_last: bool = False
-    eval_batch_size: int = 1000
-    record_every: int = 1  # evaluate and record a row every this many epochs (and at the last epoch)
-    max_steps: int | None = None  # stop after this many updates (Chu & Bacho: "after 5 updates"), recording then
-    checkpoint_every: int = 1
+    optimizer: str  # sgd | adam
+    momentum: float
+    weight_decay: float
+    lr_milestones: list[int]  # epochs after which lr ×= lr_gamma
+    lr_gamma: float
+    drop_last: bool
+    eval_batch_size: int
+    record_every: int  # evaluate and record a row every this many epochs (and at the last epoch)
+    max_steps: int | None  # stop after this many updates, recording then (None: every epoch)
+    checkpoint_every: int
 
 
 MetricHook = Callable[[int, torch.nn.Module, LearningRule], dict[str, torch.Tensor]]
@@ -254,12 +268,9 @@ class Trainer:
         n_batches = d.batches_per_epoch(cfg.batch_size, cfg.drop_last)
         if not resumed:
             self.rule.before_training(model, n_batches)
-            # epoch 0: the initial network, on the test set and the first eval_batch_size training examples
-            n0 = min(d.n_train, cfg.eval_batch_size)
-            y0 = d.y_train[:, :n0] if d.per_seed_targets else d.y_train[:n0]
-            l0 = None if d.labels_train is None else (d.labels_train[:, :n0] if d.per_seed_targets
-                                                     else d.labels_train[:n0])
-            tl, ta = evaluate(model, self.loss, d.x_train[:n0], y0, l0, cfg.eval_batch_size, per_seed=d.per_seed_targets)
+            # epoch 0: the initial network, on the test set and a fixed sample of eval_batch_size training examples
+            x0, y0, l0 = d.probe(cfg.eval_batch_size)
+            tl, ta = evaluate(model, self.loss, x0, y0, l0, cfg.eval_batch_size, per_seed=d.per_seed_targets)
             self._record(0, tl, ta)
             self._save(0)
         if cfg.max_steps is not None and self.steps >= cfg.max_steps:

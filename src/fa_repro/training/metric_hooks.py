@@ -1,6 +1,7 @@
-"""Per-epoch metrics of a training experiment, by name (``spec.metrics``): each name maps to a factory
-``(spec, data, loss) -> hook``; a hook ``(epoch, model, rule) -> {column: per-seed values}`` runs at every
-recorded epoch (:class:`fa_repro.training.engine.Trainer`)."""
+"""Per-epoch metrics of a training run, by name (``spec.metrics.names``, the spec's ``metrics``): each name maps to a
+factory ``(spec, data, loss) -> hook`` of the run's records (:class:`fa_repro.training_spec.TrainingSpec`); a hook
+``(epoch, model, rule) -> {column: per-seed values}`` runs at every recorded epoch
+(:class:`fa_repro.training.engine.Trainer`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -10,39 +11,40 @@ import torch
 from fa_repro.metrics import (cosine, feedback_angle, gradient_alignment, update_alignment, update_norms,
                               weight_alignment)
 from fa_repro.metrics.alignment_score import alignment_score
-from fa_repro.registry import rule_name
-from fa_repro.training.engine import TrainingData
+from fa_repro.training_spec import TrainingSpec
+from fa_repro.training.engine import TrainingData, evaluate
 
 Hook = Callable  # (epoch, model, rule) -> {column: tensor of one value per seed}
 
 
-def _probe_batch(spec: dict, data: TrainingData):
-    """The first ``alignment_batch`` training examples and their targets (each seed's own when corrupted)."""
-    n = min(int(spec.get("alignment_batch", 1000)), data.n_train)
-    return data.x_train[:n], (data.y_train[:, :n] if data.per_seed_targets else data.y_train[:n])
+def _probe_batch(spec: TrainingSpec, data: TrainingData):
+    """``alignment_batch`` training examples (a fixed uniform sample, :meth:`TrainingData.probe`) and their targets
+    (each seed's own when corrupted)."""
+    x, y, _ = data.probe(spec.metrics.alignment_batch)
+    return x, y
 
 
-def weight_alignment_hook(spec: dict, data: TrainingData, loss) -> Hook:
+def weight_alignment_hook(spec: TrainingSpec, data: TrainingData, loss) -> Hook:
     """Refinetti Eqs. 18–19: WA of every layer with a feedback matrix, and global."""
     return lambda epoch, model, rule: {f"wa_{k}": v for k, v in weight_alignment(model, rule).items()}
 
 
-def gradient_alignment_hook(spec: dict, data: TrainingData, loss) -> Hook:
+def gradient_alignment_hook(spec: TrainingSpec, data: TrainingData, loss) -> Hook:
     """Refinetti Eqs. 18–19: GA of the hidden error signals δa on the probe batch."""
     x, y = _probe_batch(spec, data)
     return lambda epoch, model, rule: {f"ga_{k}": v for k, v in gradient_alignment(model, rule, x, y, loss).items()}
 
 
-def update_alignment_hook(spec: dict, data: TrainingData, loss) -> Hook:
+def update_alignment_hook(spec: TrainingSpec, data: TrainingData, loss) -> Hook:
     """Chu & Bacho's "gradient alignment": cosine of the rule's weight update with BP's, on the probe batch."""
     x, y = _probe_batch(spec, data)
     return lambda epoch, model, rule: {f"update_alignment_{k}": v
                                        for k, v in update_alignment(model, rule, x, y, loss).items()}
 
 
-def pair_similarity_hook(spec: dict, data: TrainingData, loss) -> Hook:
+def pair_similarity_hook(spec: TrainingSpec, data: TrainingData, loss) -> Hook:
     """Refinetti Fig. 5: cosine between the stacked weights of the two networks of each pair (seeds 2i, 2i+1)."""
-    if not spec.get("pairs", False):
+    if not spec.pairs:
         raise ValueError("the pair_similarity metric needs pairs: true")
 
     def pair_similarity(epoch, model, rule):
@@ -54,7 +56,7 @@ def pair_similarity_hook(spec: dict, data: TrainingData, loss) -> Hook:
     return pair_similarity
 
 
-def update_norm_hook(spec: dict, data: TrainingData, loss) -> Hook:
+def update_norm_hook(spec: TrainingSpec, data: TrainingData, loss) -> Hook:
     """Chu & Bacho Fig. 2: ‖W_l − W_l(0)‖ per layer (the first call, at epoch 0, records W(0))."""
     initial: list[torch.Tensor] = []
 
@@ -67,21 +69,34 @@ def update_norm_hook(spec: dict, data: TrainingData, loss) -> Hook:
     return update_norm
 
 
-def feedback_angle_hook(spec: dict, data: TrainingData, loss) -> Hook:
+def train_evaluation_hook(spec: TrainingSpec, data: TrainingData, loss) -> Hook:
+    """Loss and accuracy of the current network on the whole training set, in evaluation mode (the recorded
+    ``train_loss``/``train_acc`` are means over the epoch's updates): what the authors' Refinetti code logs, for
+    the parity runs (scripts/parity/)."""
+    batch = spec.metrics.eval_batch_size
+
+    def train_evaluation(epoch, model, rule):
+        loss_value, acc = evaluate(model, loss, data.x_train, data.y_train, data.labels_train, batch,
+                                   per_seed=data.per_seed_targets)
+        return {"train_eval_loss": loss_value, "train_eval_acc": acc}
+
+    return train_evaluation
+
+
+def feedback_angle_hook(spec: TrainingSpec, data: TrainingData, loss) -> Hook:
     """Srinivasan Fig. 3c: angle between PEPITA's F and W_totᵀ."""
     return lambda epoch, model, rule: {"feedback_angle": feedback_angle(model, rule.F)}
 
 
 
 
-def alignment_score_hook(spec: dict, data: TrainingData, loss=None) -> Hook:
+def alignment_score_hook(spec: TrainingSpec, data: TrainingData, loss=None) -> Hook:
     """Boopathy & Fiete's alignment score (Eqs. 9–13) of every hidden weight layer, and its baseline for
     "networks with randomly permuted weights" (Fig. 8): the entries of W_t shuffled, then W_0 subtracted, as the
     authors' alignment scripts do. Needs ``rule: {name: bp, linearised_companion: true}``."""
-    if not (rule_name(spec) == "bp" and isinstance(spec["rule"], dict) and spec["rule"].get("linearised_companion")):
+    if not (spec.rule.name == "bp" and spec.rule.linearised_companion):
         raise ValueError("the alignment_score metric needs rule {name: bp, linearised_companion: true}")
-    n_probes = int(spec.get("alignment_probes", 100))
-    probe_seed = int(spec.get("alignment_probe_seed", 99))  # App. F: "the random seed is set to 99"
+    n_probes, probe_seed = spec.metrics.alignment_probes, spec.metrics.alignment_probe_seed
     shapes: list[tuple[int, ...]] = []
 
     def hook(epoch, model, rule):
@@ -122,12 +137,13 @@ METRIC_HOOKS: dict[str, Callable[..., Hook]] = {  # spec metrics: name -> factor
     "update_norm": update_norm_hook,
     "feedback_angle": feedback_angle_hook,
     "alignment_score": alignment_score_hook,
+    "train_evaluation": train_evaluation_hook,
 }
 
 
-def metric_hooks(spec: dict, data: TrainingData, loss) -> list[Hook]:
+def metric_hooks(spec: TrainingSpec, data: TrainingData, loss) -> list[Hook]:
     """The per-epoch metric hooks a spec's ``metrics`` list names, in the table's order."""
-    names = spec.get("metrics", [])
+    names = spec.metrics.names
     unknown = set(names) - set(METRIC_HOOKS)
     if unknown:
         raise ValueError(f"unknown per-epoch metrics {sorted(unknown)}; known: {sorted(METRIC_HOOKS)}")

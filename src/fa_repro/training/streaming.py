@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from fa_repro.data import one_hot
+from fa_repro.training_spec import DatasetSpec
 from fa_repro.training.engine import TrainingData
 
 # ImageNet's per-channel mean and standard deviation (of the RGB values in [0, 1]), as torchvision's models use
@@ -75,17 +76,17 @@ def _load_all(images: IndexedImages, workers: int) -> tuple[torch.Tensor, torch.
     return torch.cat(xs), torch.cat(ys)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class StreamedTrainingData(TrainingData):
     """A :class:`TrainingData` whose training batches are decoded as the loop asks for them. ``x_train`` …
     hold a fixed subset of training images for the per-epoch metrics only."""
 
-    train_images: IndexedImages | None = None
-    n_classes: int = 0
-    target_offset: float = 0.0
-    steps_per_epoch: int = 1
-    workers: int = 1
-    _n_train: int = field(default=0, repr=False)
+    train_images: IndexedImages
+    n_classes: int
+    target_offset: float
+    steps_per_epoch: int
+    workers: int
+    _n_train: int = field(repr=False)
 
     @property
     def n_train(self) -> int:
@@ -93,6 +94,10 @@ class StreamedTrainingData(TrainingData):
 
     def batches_per_epoch(self, batch_size: int, drop_last: bool) -> int:
         return self.steps_per_epoch
+
+    def probe(self, n: int):
+        """The first ``n`` of the fixed random sample of training images decoded for the metrics."""
+        return self.x_train[:n], self.y_train[:n], self.labels_train[:n]
 
     def epoch_batches(self, generators, batch_size, n_batches):
         """Batches shared by every seed (one generator per seed): ``n_batches`` × ``batch_size`` images of a
@@ -113,26 +118,25 @@ class StreamedTrainingData(TrainingData):
                    labels.unsqueeze(0).expand(n_seeds, -1))
 
 
-def streamed_data(index: dict, d: dict, device, workers: int) -> tuple[StreamedTrainingData, tuple, int]:
-    """The training data of an indexed dataset: ``d`` is the experiment's ``data`` block (``image_size``,
+def streamed_data(index: dict, d: DatasetSpec, device, workers: int) -> tuple[StreamedTrainingData, tuple, int]:
+    """The training data of an indexed dataset: ``d`` is the run's data record (``image_size``,
     ``steps_per_epoch``, ``n_test`` validation images and ``n_probe`` training images for the metrics)."""
     meta = index["meta"]
-    root, size = meta["source"]["root"], int(d["image_size"])
-    n_classes, offset = int(meta["n_classes"]), float(d.get("target_offset", 0.0))
-    split_seed = int(d.get("split_seed", 0))
+    root, size = meta["source"]["root"], d.image_size
+    n_classes, offset = int(meta["n_classes"]), d.target_offset
 
     def fixed_subset(split: str, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
         paths, labels = index[f"{split}_paths"], index[f"{split}_labels"]
         keep = torch.randperm(len(paths), generator=torch.Generator().manual_seed(seed))[:n].sort().values
         return _load_all(IndexedImages(root, [paths[i] for i in keep], labels[keep], eval_transform(size)), workers)
 
-    x_test, labels_test = fixed_subset("test", int(d["n_test"]), split_seed + 2)
-    x_probe, labels_probe = fixed_subset("train", int(d.get("n_probe", 100)), split_seed + 3)
+    x_test, labels_test = fixed_subset("test", d.n_test, d.split_seed + 2)
+    x_probe, labels_probe = fixed_subset("train", d.n_probe, d.split_seed + 3)
     train_images = IndexedImages(root, index["train_paths"], index["train_labels"], train_transform(size))
     td = StreamedTrainingData(
         x_probe.to(device), one_hot(labels_probe, n_classes, offset).to(device), x_test.to(device),
         one_hot(labels_test, n_classes, offset).to(device), labels_probe.to(device), labels_test.to(device),
         train_images=train_images, n_classes=n_classes, target_offset=offset,
-        steps_per_epoch=int(d["steps_per_epoch"]), workers=workers,
+        steps_per_epoch=d.steps_per_epoch, workers=workers,
         _n_train=len(index["train_paths"]))
     return td, (3, size, size), n_classes
