@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
-from fa_repro.config import load_yaml, resolve  # noqa: E402
+from fa_repro.config import load_yaml, resolve, scale_root  # noqa: E402
 from fa_repro.provenance import module_files  # noqa: E402
 
 configfile: "config.yaml"
@@ -21,6 +21,9 @@ for _note in _NOTES:
 
 
 PY = sys.executable  # the interpreter running Snakemake runs the jobs too
+# where this scale's results, figures, logs and job benchmarks go: "" for quick (the catalogue's paths),
+# scales/<scale>/ for the others (fa_repro.config.scale_root); prepared datasets (resources/) are shared
+OUT = scale_root(CFG["scale"])
 
 
 def code(*modules):
@@ -37,9 +40,9 @@ include: "workflow/rules/claims.smk"
 
 rule all:
     input:
-        [f"figures/{fig}.{ext}" for fig in FIGURES for ext in ("pdf", "png")],
-        [f"results/figures/{fig}.csv" for fig in FIGURES],
-        [f"{folder}/{tab}.{ext}" for tab in TABLES for folder, ext in (("figures", "md"), ("figures", "csv"),
-                                                                       ("results/figures", "csv"))],
-        "results/claims.csv",
-        "figures/claims.md",
+        [f"{OUT}figures/{fig}.{ext}" for fig in FIGURES for ext in ("pdf", "png")],
+        [f"{OUT}results/figures/{fig}.csv" for fig in FIGURES],
+        [f"{OUT}{folder}/{tab}.{ext}" for tab in TABLES for folder, ext in (("figures", "md"), ("figures", "csv"),
+                                                                            ("results/figures", "csv"))],
+        OUT + "results/claims.csv",
+        CLAIMS_ACROSS_SCALES,

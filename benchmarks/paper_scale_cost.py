@@ -18,7 +18,10 @@ Usage:
       [--families] [--max-seconds 5] [--out results/benchmarks/paper_scale_cost_<device>.csv]
 --max-cnn-width leaves out the wide CNNs (a CPU cannot time them in reasonable time);
 --families times one representative per experiment family (the per-step table of the README) instead of every
-group.
+group, and reports how close each comes to the machine: its arithmetic per update (FLOPs of the forward and update
+passes' matrix products and convolutions, counted from the shapes by torch.utils.flop_counter) and the rate it
+achieves against this device's measured dense float32 matmul peak (fa_repro.training.cost.matmul_peak_flops): a
+family near the peak is bound by arithmetic, one far below it by overhead (small kernels, Python, launches).
 """
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ import torch  # noqa: E402
 from fa_repro.config import load_yaml, resolve  # noqa: E402
 from fa_repro.experiments import grids, selection_tags, training_specs  # noqa: E402
 from fa_repro.training_spec import DatasetSpec, TrainingSpec, parse_training_spec  # noqa: E402
-from fa_repro.training.cost import measure_step, planned_steps, step_signature  # noqa: E402
+from fa_repro.training.cost import matmul_peak_flops, measure_step, planned_steps, step_signature  # noqa: E402
 
 
 def scale_runs(scale: str) -> tuple[dict[str, TrainingSpec], dict]:
@@ -123,6 +126,7 @@ def main() -> None:
             print(f"not timed (CNN width > {args.max_cnn_width}): {key[0]}: {describe(specs[names[0]])}, "
                   f"{len(names)} run(s), {sum(planned_steps(specs[n]) for n in names)} steps")
         groups = {k: v for k, v in groups.items() if k not in wide}
+    peak = matmul_peak_flops(device) if args.families else float("nan")
     rows = []
     with_cache = ROOT / "results/benchmarks/synthetic-datasets"
     with_cache.mkdir(parents=True, exist_ok=True)
@@ -135,7 +139,10 @@ def main() -> None:
                      "runs": len(names), "planned_steps": steps, "us_per_step": cost.seconds_per_step * 1e6,
                      "steps_timed": cost.steps_timed, "device_hours": steps * cost.seconds_per_step / 3600,
                      "longest_run_hours": max(planned_steps(specs[n]) for n in names) * cost.seconds_per_step / 3600,
-                     "peak_mb": cost.peak_mb, "device": device_name, "signature": sig})
+                     "peak_mb": cost.peak_mb, "gflop_per_step": cost.flops_per_step / 1e9,
+                     "achieved_gflops": cost.flops_per_step / cost.seconds_per_step / 1e9,
+                     "peak_gflops": peak / 1e9, "percent_of_peak": 100 * cost.flops_per_step / cost.seconds_per_step / peak,
+                     "device": device_name, "signature": sig})
         r = rows[-1]
         print(f"[{i + 1}/{len(groups)}] {fam}: {r['what']}: {r['us_per_step']:.0f} µs/step "
               f"({r['steps_timed']} timed), {r['runs']} run(s), {r['device_hours']:.2f} device-h, "
@@ -148,7 +155,9 @@ def main() -> None:
     print(f"\n{device_name}, scale {args.scale}; {len(table)} group(s) timed in {time.perf_counter() - started:.0f} s;"
           f" table: {out}")
     if args.families:
-        print(table[["family", "what", "us_per_step", "peak_mb"]].to_markdown(index=False, floatfmt=".0f"))
+        print(f"dense float32 matmul peak of this device: {peak / 1e9:.0f} GFLOP/s")
+        print(table[["family", "what", "us_per_step", "gflop_per_step", "achieved_gflops", "percent_of_peak",
+                     "peak_mb"]].to_markdown(index=False, floatfmt=".3g"))
         return
     summary = table.groupby("paper").agg(runs=("runs", "sum"), planned_steps=("planned_steps", "sum"),
                                          device_hours=("device_hours", "sum"),

@@ -10,11 +10,10 @@ trap 'rm -rf "$work"' EXIT
   mkdir -p "$work/$(dirname "$f")" && cp "$repo/$f" "$work/$f"
 done
 cd "$work"
-# the leaves that read teacher–student tables (the training leaves are the GPU part of the paper scale)
-targets=$(PYTHONPATH=src "$repo/.venv/bin/python" -c "from fa_repro.figures.leaves import LEAVES
-print(' '.join(f'figures/{k}.png' for k, leaf in LEAVES.items() if leaf.teacher_student))")
+# the leaves that read teacher–student tables (config.yaml: leaf_sets.theory; the training leaves are the GPU part of
+# the paper scale), with their claims
 start=$(date +%s)
-"$repo/.venv/bin/snakemake" --profile workflow/profiles/default --cores "$(nproc)" --config scale=paper -- $targets \
+"$repo/.venv/bin/snakemake" all --profile workflow/profiles/default --cores "$(nproc)" --config scale=paper leaves=theory \
   >log.txt 2>&1 || { tail -50 log.txt; exit 1; }
 end=$(date +%s)
 echo "paper-scale theory part: $((end - start)) s on $(nproc) cores"

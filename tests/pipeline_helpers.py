@@ -14,6 +14,7 @@ from fake_datasets import cifar_arrays, mnist_arrays, write_imagefolder, write_i
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 # the datasets of the ci build: small files in torchvision's MNIST layout and a CIFAR-10 ImageFolder
 OFFLINE_CONFIG = "offline-test-data.yaml"
+CI = "scales/ci/"  # where the ci scale builds (fa_repro.config.scale_root): results/, figures/, logs/ below it
 
 
 def ci_command(*targets: str, profile: str = "workflow/profiles/default") -> list[str]:

@@ -36,3 +36,23 @@ def test_rank_correlation_is_spearmans_rho():
     x, y = rng.integers(0, 5, 40), rng.normal(size=40)  # with ties
     assert rank_correlation(x, y) == pytest.approx(spearmanr(x, y).statistic, abs=1e-12)
     assert rank_correlation([1, 2, 3, 4], [10, 20, 25, 100]) == pytest.approx(1.0)
+
+
+def test_claims_across_scales_take_the_verdict_of_the_largest_scale_built():
+    from fa_repro.claims import render_across_scales, verdicts_across_scales
+
+    ci = evaluate({"refinetti2021_fig5": _fig5(0.4, 0.01)}, "ci")
+    quick = evaluate({"refinetti2021_fig5": _fig5(0.02, 0.01)}, "quick")
+    paper = evaluate({}, "paper", {"refinetti2021_fig5": "not among this build's leaves (config leaves)"})
+    v = verdicts_across_scales({"paper": paper, "ci": ci, "quick": quick}).set_index("claim")
+    assert (v.loc["R7", ["ci_status", "quick_status", "paper_status"]] == ["pass", "fail", "not built"]).all()
+    assert v.loc["R7", "record_scale"] == "quick" and v.loc["R7", "record_status"] == "fail"
+    assert v.loc["R7", "why_it_fails"] == "" or isinstance(v.loc["R7", "why_it_fails"], str)
+    assert v.loc["R1", "record_status"] == "not built" and v.loc["R1", "record_scale"] == ""
+    only_ci = verdicts_across_scales({"ci": ci}).set_index("claim")
+    assert only_ci.loc["R7", "record_scale"] == "ci" and "quick_status" not in only_ci.columns
+    md = render_across_scales({"quick": quick, "ci": ci, "paper": paper})
+    header = next(line for line in md.splitlines() if line.startswith("| claim "))
+    assert header.index("| ci scale |") < header.index("| quick scale |") < header.index("| paper scale |")  # smallest first
+    r7 = next(line for line in md.splitlines() if line.startswith("| R7 "))
+    assert "✅ pass" in r7 and "❌ fail (quick)" in r7 and "not among this build's leaves" in r7

@@ -74,3 +74,18 @@ def test_a_measured_step_runs_the_engine_on_the_specs_shapes(tmp_path):
     slow = measure_step(parsed({**TINY, "data": {"dataset": "mnist"}, "batch_size": 1000, "seeds": [0]}),
                         torch.device("cpu"), steps=50, max_seconds=0.0, data_folder=tmp_path)
     assert slow.steps_timed == 1  # the warm-up says one step already exceeds the budget
+
+
+def test_a_steps_arithmetic_is_counted_from_the_shapes():
+    """FLOPs of one update (benchmarks/paper_scale_cost.py --families), against a count by hand for a batched MLP
+    10 → 64 → 64 → 2, batch B = 32, S = 3 seeds (a product of m×n by n×p: 2mnp). BP: forward, the weights'
+    gradients and the inputs' gradients of every layer but the first; DFA: forward, the weights' gradients and one
+    projection B_l e (2 → 64) per hidden layer, no backward chain."""
+    spec = {**TINY, "data": {**TINY["data"], "n_train": 128, "input_dim": 10}, "model": {**TINY["model"],
+            "hidden": [64, 64]}, "seeds": [0, 1, 2]}
+    B, S, layers = 32, 3, [(10, 64), (64, 64), (64, 2)]
+    products = sum(a * b for a, b in layers)
+    expected = {"bp": 2 * B * S * (3 * products - 10 * 64), "dfa": 2 * B * S * (2 * products + 2 * (64 + 64))}
+    for rule, flops in expected.items():
+        cost = measure_step(parsed({**spec, "rule": {"name": rule}}), torch.device("cpu"), steps=2, max_seconds=1)
+        assert cost.flops_per_step == flops, rule

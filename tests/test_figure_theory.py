@@ -1,5 +1,6 @@
 """Figure-level theory against the papers' statements."""
 import numpy as np
+import pytest
 import pandas as pd
 
 from fa_repro.figures._teacher_student import cosine, degenerate_images
@@ -44,3 +45,14 @@ def test_half_error_time_and_log_gap_of_curves():
     np.testing.assert_allclose(gap, np.log(1.1), atol=1e-3)
     assert np.max(log_eg_gap(np.concatenate([[0.0], t]), np.concatenate([[1.0], eg]), fine,
                              np.exp(-fine / 50.0))) < 0.05
+
+
+@pytest.mark.parametrize("k,n", [(0, 16), (8, 16), (16, 16), (34, 50), (1, 50)])
+def test_plearn_interval_is_scipys_wilson_interval(k, n):
+    """Fig. 4 inset's error bars: the 95 % Wilson interval, as scipy computes it independently."""
+    from scipy.stats import binomtest
+
+    from fa_repro.figures.refinetti2021_fig4_plearn import wilson_interval
+
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert wilson_interval(k, n) == pytest.approx((ci.low, ci.high), abs=1e-6)

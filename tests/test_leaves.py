@@ -155,3 +155,23 @@ def test_a_selector_naming_a_tag_no_run_has_is_refused():
     check_selector_keys([{"grid": "boopathy2022", "width": [256, 512]}, {"study": "x"}], tags, "here")
     with pytest.raises(ValueError, match=r"here: selector .* names tag\(s\) \['widht'\] that no run has"):
         check_selector_keys([{"grid": "boopathy2022", "widht": 512}], tags, "here")
+
+
+def test_report_captions_are_plain_restructured_text():
+    """The report's captions are rST: a caption quoting |Δ log eg| must not become an undefined substitution
+    (`snakemake --report` printed errors), and the escaped text must read back as the original."""
+    import io
+
+    import docutils.core
+
+    from fa_repro.claims import CLAIMS
+    from fa_repro.figures.leaves import LEAVES, rst_text
+
+    assert rst_text("q90 of |Δ log eg| < 0.5, *not* `code`") == r"q90 of \|Δ log eg\| < 0.5, \*not\* \`code\`"
+    texts = [leaf.caption for leaf in LEAVES.values()] + [c.statement for c in CLAIMS]
+    assert any("|" in t for t in texts)  # the case that broke the report
+    for text in texts:
+        problems = io.StringIO()
+        doctree = docutils.core.publish_doctree(rst_text(text), settings_overrides={"warning_stream": problems})
+        assert not problems.getvalue(), (text, problems.getvalue())
+        assert doctree.astext() == text

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from pipeline_helpers import ci_command, parse_planned_jobs, run_snakemake
+from pipeline_helpers import CI, OFFLINE_CONFIG, ci_command, parse_planned_jobs, run_snakemake
 
 pytestmark = pytest.mark.pipeline
 
@@ -60,15 +60,15 @@ def workdir(ci_build) -> Path:
 
 def test_every_leaf_is_built(workdir):
     for fig in ALL_FIGURES:
-        for path in (f"figures/{fig}.pdf", f"figures/{fig}.png", f"results/figures/{fig}.csv"):
+        for path in (f"{CI}figures/{fig}.pdf", f"{CI}figures/{fig}.png", f"{CI}results/figures/{fig}.csv"):
             assert (workdir / path).stat().st_size > 0, path
     for tab in TABLES:
-        for path in (f"figures/{tab}.md", f"figures/{tab}.csv", f"results/figures/{tab}.csv"):
+        for path in (f"{CI}figures/{tab}.md", f"{CI}figures/{tab}.csv", f"{CI}results/figures/{tab}.csv"):
             assert (workdir / path).stat().st_size > 0, path
 
 
 def test_claims_registry_is_evaluated_on_the_built_leaves(workdir):
-    claims = pd.read_csv(workdir / "results/claims.csv")
+    claims = pd.read_csv(workdir / CI / "results/claims.csv")
     assert len(claims) >= 16 and set(claims.paper) == {"refinetti2021", "chu2024", "srinivasan2024", "boopathy2022"}
     assert (claims.groupby("paper").size() >= 4).all()
     assert set(claims.status) <= {"pass", "fail", "not built"}
@@ -81,7 +81,8 @@ def test_claims_registry_is_evaluated_on_the_built_leaves(workdir):
 def test_html_report_contains_every_leaf_and_the_claims(workdir):
     cmd = SNAKEMAKE + ["--report", "report.html", "--configfile", "config.yaml", "offline-test-data.yaml",
                        "--config", "scale=ci"]
-    run_snakemake(cmd, workdir)
+    out = run_snakemake(cmd, workdir)
+    assert "(ERROR/" not in out and "(WARNING/" not in out, out  # the captions are valid rST (fa_repro.figures.leaves.rst_text)
     html = (workdir / "report.html").read_text(errors="replace")
     for leaf in ALL_FIGURES + TABLES:
         assert leaf in html, leaf
@@ -89,7 +90,7 @@ def test_html_report_contains_every_leaf_and_the_claims(workdir):
 
 
 def test_timing_figure_has_one_row_per_method_and_width(workdir):
-    df = pd.read_csv(workdir / "results/figures/boopathy2022_fig7.csv")
+    df = pd.read_csv(workdir / CI / "results/figures/boopathy2022_fig7.csv")
     assert set(df.method) == {"normal", "align_ada", "align_zero"} and (df.seconds_per_epoch > 0).all()
     assert len(df) == len(df[["method", "width"]].drop_duplicates()) == 3 * df.width.nunique()
 
@@ -129,16 +130,16 @@ def test_timing_jobs_ran_with_no_other_job_beside_them(workdir):
 
 
 def test_tables_show_the_paper_beside_ours_and_name_unavailable_datasets(workdir):
-    md = (workdir / "figures/srinivasan2024_table1.md").read_text()
+    md = (workdir / CI / "figures/srinivasan2024_table1.md").read_text()
     assert "98.72 ± 0.06" in md  # Table 1, BP on MNIST, quoted beside our value
     assert "unavailable" in md and "cifar100 not built (not written by the test)" in md
-    shown = pd.read_csv(workdir / "figures/srinivasan2024_table1.csv")
+    shown = pd.read_csv(workdir / CI / "figures/srinivasan2024_table1.csv")
     assert (shown.cifar100_ours == "unavailable").all() and (shown.mnist_ours != "unavailable").all()
 
 
 @pytest.mark.parametrize("figure", [f for f in ALL_FIGURES + TABLES if f not in TIMING])
 def test_figure_data_regression(workdir, figure, dataframe_regression):
-    df = pd.read_csv(workdir / "results" / "figures" / f"{figure}.csv")
+    df = pd.read_csv(workdir / CI / "results" / "figures" / f"{figure}.csv")
     for column in df.columns:  # text columns with blanks (e.g. inset rows) compare as empty strings
         if not pd.api.types.is_numeric_dtype(df[column]):
             df[column] = df[column].fillna("").astype(str)
@@ -174,7 +175,7 @@ def test_the_console_names_each_job_and_its_log_lists_the_inputs(workdir):
     out = _snakemake(workdir, "--dry-run", "--forceall")
     assert "Job " in out and "src/fa_repro" not in out
     assert ("train", "refinetti2021_corruption_p0") in parse_planned_jobs(out)
-    log = (workdir / "logs/training/refinetti2021_corruption_p0.log").read_text().splitlines()
+    log = (workdir / CI / "logs/training/refinetti2021_corruption_p0.log").read_text().splitlines()
     assert log[0].startswith("input: ") and "prepared/cifar10.pt" in log[0]
     assert log[1].startswith("code (sha256 ") and "src/fa_repro/training/experiment.py" in log[1]
 
@@ -206,7 +207,7 @@ def test_changing_an_ode_parameter_reruns_only_the_ode_stages(workdir):
             ("figure", "refinetti2021_fig3a"), ("figure", "refinetti2021_fig10"),
             ("figure", "srinivasan2024_fig2b"), ("figure", "srinivasan2024_fig2c"), ("figure", "srinivasan2024_fig7"),
             ("figure", "srinivasan2024_afa_gap"),
-            ("claims", ""),  # Fig. 3a and 2b data feed claims R1, R2, S1, S7
+            ("claims", ""), ("claims_across_scales", ""),  # Fig. 3a and 2b data feed claims R1, R2, S1, S7
         }
     finally:
         path.write_text(original)
@@ -219,7 +220,7 @@ def test_editing_a_package_module_reruns_the_stages_that_import_it(workdir):
         assert planned_jobs(workdir) == {("figure", f) for f in
                                          ("refinetti2021_fig3a", "refinetti2021_fig3b", "refinetti2021_fig10",
                                           "srinivasan2024_fig2b", "srinivasan2024_fig2c", "srinivasan2024_fig7",
-                                          "srinivasan2024_afa_gap")} | {("claims", "")}
+                                          "srinivasan2024_afa_gap")} | {("claims", ""), ("claims_across_scales", "")}
     finally:
         path.write_text(original)
         _snakemake(workdir)
@@ -227,7 +228,7 @@ def test_editing_a_package_module_reruns_the_stages_that_import_it(workdir):
     original = _edit(path, "\n# a cosmetic edit\n")
     try:
         jobs = planned_jobs(workdir)
-        stages = {j for j in jobs if j[0] not in ("figure", "claims")}
+        stages = {j for j in jobs if j[0] not in ("figure", "claims", "claims_across_scales")}
         assert stages == {(rule, exp) for rule in ("ts_simulate", "ts_ode") for exp in
                           ("refinetti2021_fig2", "refinetti2021_fig3", "refinetti2021_fig4",
                            "refinetti2021_fig10", "srinivasan2024_fig2", "srinivasan2024_afa_gap")} - {
@@ -241,9 +242,33 @@ def test_editing_the_training_figure_helpers_reruns_only_those_figures(workdir):
     original = _edit(path, "\n# a cosmetic edit\n")
     try:
         jobs = planned_jobs(workdir)
-        assert jobs <= {("figure", f) for f in TRAINING_FIGURES} | {("table", t) for t in TABLES} | {("claims", "")}
+        assert jobs <= {("figure", f) for f in TRAINING_FIGURES} | {("table", t) for t in TABLES} | {
+            ("claims", ""), ("claims_across_scales", "")}
         assert {("figure", "refinetti2021_fig5"), ("figure", "chu2024_fig1"), ("table", "srinivasan2024_table1"),
                 ("figure", "boopathy2022_fig1")} <= jobs
         assert ("figure", "boopathy2022_fig7") not in jobs  # does not import the helpers
     finally:
         path.write_text(original)
+
+
+def test_scales_build_side_by_side_and_switching_back_reruns_nothing(workdir):
+    """A second scale builds into its own folder (quick at the top, where the catalogue puts it; ci under
+    scales/ci/), never touching the first; the claims table gains the second scale's column; afterwards neither
+    scale has anything to redo. The quick build here is one leaf (config leaves), as a partial paper build is."""
+    quick = [SNAKEMAKE[0], "all", "--profile", "workflow/profiles/default", "--cores", "2", "--config", "scale=quick",
+             "leaves=[refinetti2021_fig10]", "--configfile", "config.yaml", OFFLINE_CONFIG]
+    ci_figure = workdir / CI / "figures/refinetti2021_fig10.png"
+    before = ci_figure.stat().st_mtime_ns
+    run_snakemake(quick, workdir)
+    assert (workdir / "figures/refinetti2021_fig10.png").stat().st_size > 0 and ci_figure.stat().st_mtime_ns == before
+    ci_data = pd.read_csv(workdir / CI / "results/figures/refinetti2021_fig10.csv")
+    quick_data = pd.read_csv(workdir / "results/figures/refinetti2021_fig10.csv")
+    assert set(ci_data.scale) == {"ci"} and set(quick_data.scale) == {"quick"} and quick_data.N.max() > ci_data.N.max()
+    assert planned_jobs(workdir) == set()  # back to ci: nothing reruns
+    assert parse_planned_jobs(run_snakemake(quick + ["--dry-run"], workdir)) == set()  # nor at quick
+    md = (workdir / "figures/claims.md").read_text()
+    assert "| ci scale | quick scale |" in md
+    r1 = next(line for line in md.splitlines() if line.startswith("| R1 "))
+    assert "not among this build's leaves" in r1 and "(ci)" in r1  # quick built no Fig. 3a: ci's verdict stands
+    quick_claims = pd.read_csv(workdir / "results/claims.csv")
+    assert set(quick_claims.status) == {"not built"}  # Fig. 10 bears no claim

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from pipeline_helpers import ci_command, ci_copy, run_snakemake
+from pipeline_helpers import CI, ci_command, ci_copy, run_snakemake
 
 pytestmark = pytest.mark.pipeline
 
@@ -57,7 +57,7 @@ def slurm_cluster(repo_root) -> None:
 def slurm_build(slurm_cluster, tmp_path_factory, repo_root) -> tuple[Path, str]:
     dst = ci_copy(repo_root, tmp_path_factory.mktemp("slurm") / "repo")
     (dst / GPU_CONFIG).write_text(yaml.safe_dump({"scales": {"ci": {"compute": {"training": GPU_COMPUTE}}}}))
-    targets = [f"results/figures/{leaf}.csv" for leaf in TARGETS + [TABLE]]
+    targets = [f"{CI}results/figures/{leaf}.csv" for leaf in TARGETS + [TABLE]]
     out = run_snakemake(ci_command(*targets, *NO_ACCOUNTING, profile="workflow/profiles/slurm") + [GPU_CONFIG], dst)
     return dst, out
 
@@ -109,15 +109,15 @@ def test_training_jobs_reach_sbatch_with_their_gpu_requests(slurm_build):
         else:
             assert "gres" not in shown, (kind, shown)
     assert packs >= 1
-    for train_log in (workdir / "logs/training").glob("*.log"):
+    for train_log in (workdir / CI / "logs/training").glob("*.log"):
         assert re.search(r"was given GPU\(s\) CUDA_VISIBLE_DEVICES=\d", train_log.read_text()), train_log
 
 
 def test_cluster_outputs_match_the_local_build(slurm_build, ci_build):
     workdir, _ = slurm_build
     for leaf in TARGETS + [TABLE]:
-        cluster = pd.read_csv(workdir / f"results/figures/{leaf}.csv")
-        local = pd.read_csv(ci_build / f"results/figures/{leaf}.csv")
+        cluster = pd.read_csv(workdir / CI / f"results/figures/{leaf}.csv")
+        local = pd.read_csv(ci_build / CI / f"results/figures/{leaf}.csv")
         pd.testing.assert_frame_equal(cluster, local, check_exact=False, rtol=1e-6, atol=1e-9, obj=leaf)
     for leaf in TARGETS:
-        assert (workdir / f"figures/{leaf}.png").stat().st_size > 0
+        assert (workdir / CI / f"figures/{leaf}.png").stat().st_size > 0

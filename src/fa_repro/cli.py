@@ -141,8 +141,18 @@ def claims(args) -> None:
     params = json.loads(args.params)
     result = evaluate(tables, params.get("scale", ""), params.get("missing", {}))
     _write_csv(result, args.csv)
+    if args.md:
+        Path(args.md).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.md).write_text(render(result))
+
+
+def claims_across_scales(args) -> None:
+    """Every claim at every scale built, side by side (figures/claims.md)."""
+    from fa_repro.claims import render_across_scales
+
+    tables = _read_inputs(args.input)
     Path(args.md).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.md).write_text(render(result))
+    Path(args.md).write_text(render_across_scales(tables))
 
 
 def main(argv=None) -> None:
@@ -212,9 +222,14 @@ def main(argv=None) -> None:
     p = sub.add_parser("claims", help="check the papers' claims on the built leaves")
     p.add_argument("--input", action="append", default=[], help="LEAF=PATH of a leaf's data")
     p.add_argument("--params", default="{}")
-    p.add_argument("--csv", required=True)
-    p.add_argument("--md", required=True)
+    p.add_argument("--csv", required=True, help="this scale's claims table (results/claims.csv)")
+    p.add_argument("--md", help="also the table rendered as Markdown")
     p.set_defaults(func=claims)
+
+    p = sub.add_parser("claims-across-scales", help="every claim at every scale built, side by side")
+    p.add_argument("--input", action="append", default=[], help="SCALE=PATH of a scale's claims table")
+    p.add_argument("--md", required=True, help="figures/claims.md")
+    p.set_defaults(func=claims_across_scales)
 
     args = parser.parse_args(argv)
     _warnings_on_the_console()

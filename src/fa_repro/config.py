@@ -16,6 +16,36 @@ import jsonschema
 import yaml
 
 SCALES = ("quick", "paper", "ci")
+SCALES_BY_SIZE = ("ci", "quick", "paper")  # smallest first: a claim's verdict of record is that of the largest built
+DEFAULT_SCALE = "quick"
+
+
+def scale_root(scale: str) -> str:
+    """The folder prefix of everything a scale builds (results, figures, logs, job benchmarks): the default quick
+    scale at the top, where the figure catalogue names its files (``figures/<id>.pdf``, ``results/figures/<id>.csv``),
+    every other scale under ``scales/<scale>/`` beside it, so that building one scale never overwrites or reruns
+    another's. The prepared datasets (``resources/``) do not depend on the scale and are shared."""
+    if scale not in SCALES:
+        raise ConfigError(f"unknown scale {scale!r}; choose one of {list(SCALES)}")
+    return "" if scale == DEFAULT_SCALE else f"scales/{scale}/"
+
+
+def selected_leaves(config: dict, declared) -> list[str]:
+    """The leaves this build makes (config ``leaves``): ``all`` (every declared leaf), the name of a set in
+    ``leaf_sets`` (e.g. ``paper_reachable``), or a list of leaf ids; unknown ids are refused with the known ones."""
+    choice = config["leaves"]
+    if choice == "all":
+        return list(declared)
+    if isinstance(choice, str):
+        if choice not in config["leaf_sets"]:
+            raise ConfigError(f"config leaves: {choice!r} is neither 'all' nor a set of leaf_sets "
+                              f"({sorted(config['leaf_sets'])}); or give a list of leaf ids")
+        choice = config["leaf_sets"][choice]
+    unknown = sorted(set(choice) - set(declared))
+    if unknown:
+        raise ConfigError(f"config leaves: unknown leaf id(s) {unknown}; declared leaves are in "
+                          f"src/fa_repro/figures/leaves.yaml ({len(declared)} of them)")
+    return [leaf for leaf in declared if leaf in set(choice)]
 
 
 class ConfigError(ValueError):

@@ -3,8 +3,8 @@
 # and draws figures/<id>.pdf and .png from that table alone (src/fa_repro/figures/<id>.py); a table renders
 # figures/<id>.md and .csv.
 
-from fa_repro.config import user_supplied_missing
-from fa_repro.figures.leaves import LEAVES, PAPERS, check_figure_params, leaf_runs, teacher_student_table
+from fa_repro.config import selected_leaves, user_supplied_missing
+from fa_repro.figures.leaves import LEAVES, PAPERS, check_figure_params, leaf_runs, rst_text, teacher_student_table
 from fa_repro.paper_numbers import path as paper_numbers_file
 
 check_figure_params(CFG["figures"])
@@ -16,19 +16,20 @@ UNAVAILABLE.update(user_supplied_missing(DATA_SOURCES))
 
 def leaf_inputs(leaf):
     """({input name: result table}, {dataset left out: why}) of one declared leaf."""
-    inputs = {name: teacher_student_table(experiment, name) for name, experiment in leaf.teacher_student.items()}
+    inputs = {name: OUT + teacher_student_table(experiment, name) for name, experiment in leaf.teacher_student.items()}
     missing = {}
     for run in leaf_runs(leaf, RUN_TAGS):
         dataset = TRAINING[run]["data"].get("dataset")
         if dataset in UNAVAILABLE:
             missing[dataset] = UNAVAILABLE[dataset]
         else:
-            inputs[run] = f"results/training/{run}/metrics.csv"
+            inputs[run] = f"{OUT}results/training/{run}/metrics.csv"
     return inputs, missing
 
 
 FIGURES, TABLES, LEAF_MISSING = {}, {}, {}  # leaf -> inputs (built leaves); leaf -> {dataset: reason}
-for _leaf in LEAVES.values():
+SELECTED_LEAVES = selected_leaves(CFG, LEAVES)  # config leaves: all, a set of leaf_sets, or a list
+for _leaf in (LEAVES[_id] for _id in SELECTED_LEAVES):
     _inputs, _missing = leaf_inputs(_leaf)
     if _missing:
         LEAF_MISSING[_leaf.id] = _missing
@@ -45,14 +46,14 @@ def caption(leaf_id):
     from fa_repro.claims import CLAIMS
 
     leaf = LEAVES[leaf_id]
-    claims = ", ".join(f"{c.id} ({c.statement})" for c in CLAIMS if c.figure == leaf_id) or "none registered"
+    claims = ", ".join(f"{c.id} ({rst_text(c.statement)})" for c in CLAIMS if c.figure == leaf_id) or "none registered"
     inputs = FIGURES.get(leaf_id) or TABLES.get(leaf_id) or {}
     missing = LEAF_MISSING.get(leaf_id)
-    text = (f"**{PAPERS[leaf.paper]}, {leaf.number}.** {leaf.caption}. Scale ``{CFG['scale']}``; figure parameters "
+    text = (f"**{PAPERS[leaf.paper]}, {leaf.number}.** {rst_text(leaf.caption)}. Scale ``{CFG['scale']}``; figure parameters "
             f"``{figure_params(leaf_id)}``; built from {len(inputs)} result table(s) "
             f"(each carries the config and seeds that produced it). Claims: {claims}.")
     if missing:
-        text += " Not included: " + "; ".join(f"{d} ({r})" for d, r in missing.items()) + "."
+        text += " Not included: " + "; ".join(f"{d} ({rst_text(r)})" for d, r in missing.items()) + "."
     return text
 
 
@@ -78,10 +79,10 @@ rule figure:
     message:
         "figure {wildcards.figure}"
     output:
-        pdf="figures/{figure}.pdf",
-        png=report("figures/{figure}.png", caption="../report/figure.rst", category="Figures",
+        pdf=OUT + "figures/{figure}.pdf",
+        png=report(OUT + "figures/{figure}.png", caption="../report/figure.rst", category="Figures",
                    subcategory="{figure}"),
-        csv="results/figures/{figure}.csv",
+        csv=OUT + "results/figures/{figure}.csv",
     input:
         unpack(lambda w: FIGURES[w.figure]),
         code=lambda w: leaf_code(w.figure, "fa_repro.plotting"),
@@ -92,9 +93,9 @@ rule figure:
     wildcard_constraints:
         figure="|".join(FIGURES),
     log:
-        "logs/figures/{figure}.log",
+        OUT + "logs/figures/{figure}.log",
     benchmark:  # wall and CPU time, peak memory of the job (benchmarks/build_cost.py sums them)
-        "results/benchmarks/figure/{figure}.tsv",
+        OUT + "results/benchmarks/figure/{figure}.tsv",
     resources:
         mem_mb=CFG["compute"]["figures"]["mem_mb"],
         runtime=CFG["compute"]["figures"]["runtime_min"],
@@ -108,10 +109,10 @@ rule table:
     message:
         "table {wildcards.table}"
     output:
-        md="figures/{table}.md",
-        display=report("figures/{table}.csv", caption="../report/figure.rst", category="Tables",
+        md=OUT + "figures/{table}.md",
+        display=report(OUT + "figures/{table}.csv", caption="../report/figure.rst", category="Tables",
                        subcategory="{table}"),
-        csv="results/figures/{table}.csv",
+        csv=OUT + "results/figures/{table}.csv",
     input:
         unpack(lambda w: TABLES[w.table]),
         code=lambda w: leaf_code(w.table),
@@ -122,9 +123,9 @@ rule table:
     wildcard_constraints:
         table="|".join(TABLES) or "no-table",
     log:
-        "logs/figures/{table}.log",
+        OUT + "logs/figures/{table}.log",
     benchmark:  # wall and CPU time, peak memory of the job (benchmarks/build_cost.py sums them)
-        "results/benchmarks/table/{table}.tsv",
+        OUT + "results/benchmarks/table/{table}.tsv",
     resources:
         mem_mb=CFG["compute"]["figures"]["mem_mb"],
         runtime=CFG["compute"]["figures"]["runtime_min"],

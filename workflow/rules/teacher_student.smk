@@ -11,7 +11,7 @@ rule ts_simulate:
     message:
         "ts_simulate {wildcards.experiment}"
     output:
-        teacher_student_table("{experiment}", "sim"),
+        OUT + teacher_student_table("{experiment}", "sim"),
     input:
         code("fa_repro.teacher_student.experiments"),
     params:
@@ -20,9 +20,9 @@ rule ts_simulate:
     wildcard_constraints:
         experiment="|".join(TS_EXPERIMENTS),
     log:
-        "logs/teacher_student/{experiment}/simulation.log",
+        OUT + "logs/teacher_student/{experiment}/simulation.log",
     benchmark:  # wall and CPU time, peak memory of the job (benchmarks/build_cost.py sums them)
-        "results/benchmarks/ts_simulate/{experiment}.tsv",
+        OUT + "results/benchmarks/ts_simulate/{experiment}.tsv",
     threads: lambda w: parallel_shards(w.experiment, CFG["teacher_student"][w.experiment])
     resources:
         mem_mb=CFG["compute"]["teacher_student"]["mem_mb"],
@@ -37,7 +37,7 @@ rule ts_ode:
     message:
         "ts_ode {wildcards.experiment}"
     output:
-        teacher_student_table("{experiment}", "ode"),
+        OUT + teacher_student_table("{experiment}", "ode"),
     input:
         code("fa_repro.teacher_student.experiments"),
     params:
@@ -48,9 +48,9 @@ rule ts_ode:
     wildcard_constraints:
         experiment="|".join(TS_EXPERIMENTS),
     log:
-        "logs/teacher_student/{experiment}/ode.log",
+        OUT + "logs/teacher_student/{experiment}/ode.log",
     benchmark:  # wall and CPU time, peak memory of the job (benchmarks/build_cost.py sums them)
-        "results/benchmarks/ts_ode/{experiment}.tsv",
+        OUT + "results/benchmarks/ts_ode/{experiment}.tsv",
     resources:
         mem_mb=CFG["compute"]["teacher_student"]["mem_mb"],
         runtime=CFG["compute"]["teacher_student"]["runtime_min"],

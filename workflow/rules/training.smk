@@ -89,7 +89,7 @@ rule train:
     message:
         "train {wildcards.experiment} on {TRAINING_DEVICE:{wildcards.experiment}}, {threads} thread(s)"
     output:
-        "results/training/{experiment}/metrics.csv",
+        OUT + "results/training/{experiment}/metrics.csv",
     input:
         data=lambda w: training_data(w.experiment),
     params:
@@ -98,14 +98,14 @@ rule train:
         code_files=lambda w: " ".join(training_code(w.experiment)),
         spec=lambda w: json.dumps(TRAINING[w.experiment], sort_keys=True),
         data=lambda w: " ".join(f"--data {p}" for p in training_data(w.experiment)),
-        checkpoint="results/training/{experiment}/checkpoint.pt",
+        checkpoint=OUT + "results/training/{experiment}/checkpoint.pt",
     wildcard_constraints:
         experiment="[^/]+",  # any name: TRAINING[...] in the input functions refuses unknown ones (an alternation of
         # every name would cost ~1 ms per job at paper scale)
     log:
-        "logs/training/{experiment}.log",
+        OUT + "logs/training/{experiment}.log",
     benchmark:  # wall and CPU time, peak memory of the job (benchmarks/build_cost.py sums them)
-        "results/benchmarks/train/{experiment}.tsv",
+        OUT + "results/benchmarks/train/{experiment}.tsv",
     group:
         _TRAINING_GROUP
     threads: lambda w: training_threads(w.experiment)

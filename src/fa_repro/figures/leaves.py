@@ -111,3 +111,11 @@ def check_figure_params(figures: dict) -> None:
         if unknown:
             raise ValueError(f"config figures.{leaf_id}: unknown parameter(s) {sorted(unknown)}; "
                              f"{leaf_id} takes {list(LEAVES[leaf_id].params) or 'none'}")
+
+
+def rst_text(text: str) -> str:
+    """``text`` as plain reStructuredText (the report's captions): the characters rST would read as markup — ``|``
+    (a substitution, e.g. ``|Δ log eg|``), ``*``, backquotes and backslashes — escaped."""
+    for char in ("\\", "|", "*", "`"):
+        text = text.replace(char, "\\" + char)
+    return text

@@ -17,7 +17,7 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 
 
 def draw(df: pd.DataFrame, params: dict):
-    fig, axes = subplots(1, 3, figsize=(10, 3.2), sharey=True)
+    fig, axes = subplots(1, 3, figsize=(10, 3.4), sharey=True, layout="constrained")  # the suptitle clears the titles
     for ax, (panel, sub) in zip(axes, df.groupby("panel")):
         for (act, run), curve in sub.groupby(["activation", "run"]):
             curve = curve[curve.t > 0]
@@ -29,6 +29,7 @@ def draw(df: pd.DataFrame, params: dict):
         if ax is not axes[0]:
             ax.set_ylabel("")
     axes[0].legend(loc="lower left")
+    runs = df.run.nunique()
     fig.suptitle(f"BP vs DFA, M = {int(df.M.iloc[0])}, N = {int(df.N.iloc[0])}, η = {df.eta.iloc[0]}, "
-                 f"σ0 = {df.sigma0.iloc[0]} ({df.run.nunique()} runs each)")
+                 f"σ0 = {df.sigma0.iloc[0]} ({runs} run{'s' if runs > 1 else ''} each)")
     return fig

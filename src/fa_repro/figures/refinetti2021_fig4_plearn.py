@@ -24,6 +24,15 @@ def p_printed_eq8(K: int, M: int) -> float:
     return sum(comb(K, k) for k in range(0, min(M, K) + 1)) / 2**K
 
 
+def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """The 95 % Wilson score interval of a binomial proportion k/n (Wilson 1927): honest at p near 0 or 1 and small
+    n, where the normal interval p ± z·s.e. leaves [0, 1] or has zero width."""
+    p, z2 = k / n, z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z / (1 + z2 / n) * (p * (1 - p) / n + z2 / (4 * n * n)) ** 0.5
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     sim = inputs["sim"]
     final = sim.loc[sim.groupby("run_id").t.idxmax()]
@@ -31,8 +40,9 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
     for K, sub in final.groupby("K"):
         M = int(sub.M.iloc[0])
         n_learned = int((sub.eg < params["learned_threshold"]).sum())
+        low, high = wilson_interval(n_learned, len(sub))
         rows.append({"K": int(K), "M": M, "n_runs": len(sub), "n_learned": n_learned,
-                     "p_sim": n_learned / len(sub), "p_theory": p_learn(int(K), M),
+                     "p_sim": n_learned / len(sub), "p_sim_low": low, "p_sim_high": high, "p_theory": p_learn(int(K), M),
                      "p_printed": p_printed_eq8(int(K), M), "learned_threshold": params["learned_threshold"],
                      "t_final": float(sub.t.max()), "N": int(sub.N.iloc[0])})
     return pd.DataFrame(rows)
@@ -42,7 +52,8 @@ def draw(df: pd.DataFrame, params: dict):
     fig, ax = subplots(figsize=(4.6, 3.4))
     ax.plot(df.K, df.p_theory, "-", color="tab:green", label="theory: P(≥ M positive entries of F1)")
     ax.plot(df.K, df.p_printed, ":", color="grey", label="Eq. 8 as printed")
-    ax.plot(df.K, df.p_sim, "x", color="k", ms=7, mew=1.8, label=f"simulations ({int(df.n_runs.min())}+ per K)")
+    ax.errorbar(df.K, df.p_sim, yerr=[df.p_sim - df.p_sim_low, df.p_sim_high - df.p_sim], fmt="x", color="k", ms=7,
+                mew=1.8, capsize=3, label=f"simulations ({int(df.n_runs.min())}+ per K, 95 % Wilson interval)")
     ax.set_xlabel("student hidden nodes K")
     ax.set_ylabel("P(perfect recovery)")
     ax.set_ylim(-0.03, 1.05)

@@ -16,19 +16,34 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 
 
 def draw(df: pd.DataFrame, params: dict):
+    """One row per dataset, one column per depth (as App. Figs. 9–10); one legend for every variant drawn; a panel
+    names the variants not built at its depth."""
     from ..plotting import subplots
 
-    panels = list(df.groupby(["dataset", "n_hidden"]).groups)
-    fig, axes = subplots(1, len(panels), figsize=(3.3 * len(panels), 3.2), layout="constrained", squeeze=False)
-    for ax, (dataset, n) in zip(axes[0], panels):
-        sub = df[(df.dataset == dataset) & (df.n_hidden == n)]
-        for variant, (label, colour) in VARIANTS.items():
-            v = sub[sub.variant == variant]
-            if len(v):
-                band(ax, v.epoch, v.angle, v.angle_std, label=label, color=colour)
-        ax.set_title(f"{dataset}, {n} hidden layer{'s' if n > 1 else ''}")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("angle between F and W_totᵀ (degrees)")
-    axes[0][0].legend(loc="best")
+    datasets, depths = sorted(df.dataset.unique()), sorted(df.n_hidden.unique())
+    fig, axes = subplots(len(datasets), len(depths), figsize=(3.2 * len(depths), 2.8 * len(datasets)),
+                         layout="constrained", squeeze=False, sharey=True)
+    handles = {}
+    for row, dataset in zip(axes, datasets):
+        for ax, n in zip(row, depths):
+            sub = df[(df.dataset == dataset) & (df.n_hidden == n)]
+            ax.set_title(f"{dataset}, {n} hidden layer{'s' if n > 1 else ''}")
+            ax.set_xlabel("epoch")
+            if ax is row[0]:
+                ax.set_ylabel("angle between F and W_totᵀ (°)")
+            absent = [label for variant, (label, _) in VARIANTS.items() if not (sub.variant == variant).any()]
+            for variant, (label, colour) in VARIANTS.items():
+                v = sub[sub.variant == variant]
+                if len(v):
+                    band(ax, v.epoch, v.angle, v.angle_std, label=label, color=colour)
+            for line in ax.get_lines():
+                handles.setdefault(line.get_label(), line)
+            if len(sub) == 0:
+                ax.text(0.5, 0.5, "not built", transform=ax.transAxes, ha="center", va="center", color="0.4")
+            elif absent:
+                ax.text(0.02, 0.02, "not built here: " + ", ".join(absent), transform=ax.transAxes, fontsize=6.5,
+                        color="0.4", va="bottom")
+    labels = [label for label, _ in VARIANTS.values() if label in handles]
+    fig.legend([handles[label] for label in labels], labels, loc="outside lower center", ncol=len(labels))
     fig.suptitle("Weight mirroring aligns F with the forward weights")
     return fig

@@ -68,6 +68,22 @@ class StepCost:
     seconds_per_step: float
     steps_timed: int
     peak_mb: float  # CUDA: peak allocated (training steps and one evaluation batch); CPU: resident tensors
+    flops_per_step: float = math.nan  # floating-point operations of one update (all seeds), counted from the shapes
+
+
+def matmul_peak_flops(device: torch.device, n: int = 2048, repeats: int = 10) -> float:
+    """This device's dense float32 matrix-multiply rate (FLOP/s): the best of ``repeats`` n×n products, 2n³ each,
+    with PyTorch's current threads: the arithmetic ceiling a training step is measured against."""
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+    a @ b  # warm-up
+    best = math.inf
+    for _ in range(repeats):
+        _sync(device)
+        started = time.perf_counter()
+        a @ b
+        _sync(device)
+        best = min(best, time.perf_counter() - started)
+    return 2 * n**3 / best
 
 
 def _synthetic_prepared(dataset: str, folder: Path, n_train: int) -> Path:
@@ -150,6 +166,12 @@ def measure_step(spec: TrainingSpec, device: torch.device, *, steps: int = 50, w
     _sync(device)
     timed = trainer.steps - first
     seconds = (time.perf_counter() - started) / timed
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:  # one more update, its matmuls and convolutions counted by shape
+        config.max_steps = trainer.steps + 1
+        trainer.train_epoch(n_batches)
+    flops = float(counter.get_total_flops())
     if device.type == "cuda":
         n_eval = min(config.eval_batch_size, data.x_test.shape[0])
         evaluate(model, trainer.loss, data.x_test[:n_eval], data.y_test[:n_eval], data.labels_test[:n_eval]
@@ -160,4 +182,4 @@ def measure_step(spec: TrainingSpec, device: torch.device, *, steps: int = 50, w
                    *rule.state_tensors().values()]
         tensors += [t for st in trainer.optimizer.state.values() for t in st.values() if torch.is_tensor(t)]
         peak = sum(t.numel() * t.element_size() for t in tensors if torch.is_tensor(t))
-    return StepCost(seconds, timed, peak / 2**20)
+    return StepCost(seconds, timed, peak / 2**20, flops)
