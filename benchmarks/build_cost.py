@@ -47,7 +47,8 @@ def families(jobs: pd.DataFrame, scale: str) -> pd.Series:
             return f"train: {t['grid']} ({', '.join(t['study'])})" if t else "train: hand-written"
         if row.rule in ("ts_simulate", "ts_ode"):
             return f"teacher–student: {row.job.split('/')[0]}"
-        return {"figure": "figures", "table": "tables", "claims": "claims"}.get(row.rule, "data")
+        return {"figure": "figures", "table": "tables", "claims": "claims",
+                "claims_across_scales": "claims"}.get(row.rule, "data")
 
     return jobs.apply(family, axis=1)
 
@@ -65,14 +66,15 @@ def markdown(table: pd.DataFrame, first: str) -> str:
     lines = [f"| {first} | jobs | job-minutes (wall) | CPU minutes | share | median job (s) | longest job (s) | peak RSS (MB) |",
              "|---|---|---|---|---|---|---|---|"]
     for name, r in table.iterrows():
-        lines.append(f"| {name} | {r.jobs} | {r.wall_min:.1f} | {r.cpu_min:.1f} | {r.share:.0%} | {r.median_job_s:.0f} "
+        lines.append(f"| {name} | {int(r.jobs)} | {r.wall_min:.1f} | {r.cpu_min:.1f} | {r.share:.0%} | {r.median_job_s:.0f} "
                      f"| {r.longest_job_s:.0f} | {r.peak_rss_mb:.0f} |")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--results", type=Path, default=REPO / "results")
+    parser.add_argument("--results", type=Path, default=REPO / "results",
+                        help="the scale's results folder (quick: results; ci, paper: scales/<scale>/results)")
     parser.add_argument("--scale", default="quick", help="the scale of the build (to name the training families)")
     parser.add_argument("--wall", type=float, help="the build's wall time in minutes")
     parser.add_argument("--by-job", action="store_true", help="also list the 20 longest jobs")

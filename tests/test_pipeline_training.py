@@ -10,9 +10,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from fake_datasets import mnist_arrays, write_mnist_raw
 from pipeline_helpers import copy_repository, parse_planned_jobs, run_snakemake
+
+from fa_repro.config import scale_root
 
 pytestmark = pytest.mark.pipeline
 
@@ -38,8 +39,8 @@ def experiments(mnist_root: Path) -> dict:
     }
 
 
-def run(cwd: Path, *args: str) -> str:
-    cmd = [SNAKEMAKE, *TARGETS, "--profile", "workflow/profiles/default", "--cores", "2", *args,
+def run(cwd: Path, *args: str, targets=TARGETS) -> str:
+    cmd = [SNAKEMAKE, *targets, "--profile", "workflow/profiles/default", "--cores", "2", *args,
            "--configfile", "config.yaml", "tiny.yaml"]
     return run_snakemake(cmd, cwd)
 
@@ -97,7 +98,8 @@ def test_local_training_jobs_ask_for_a_gpu_only_where_there_is_one(workdir, monk
     """The default local profile: a training job takes a place on a GPU where the machine has any (the paper
     scale's compute.training.jobs_per_gpu places per GPU bound how many run at once), the CPU where it has none."""
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", visible)
-    out = run(workdir, "--dry-run", "--forceall", "--config", "scale=paper")
+    paper = [scale_root("paper") + target for target in TARGETS]  # the paper scale builds under scales/paper/
+    out = run(workdir, "--dry-run", "--forceall", "--config", "scale=paper", targets=paper)
     requests = [line for line in out.splitlines() if re.match(r"Job \d+: train ", line.strip())]
     assert len(requests) == 2 and all(f" on {where}, " in line for line in requests)
 
