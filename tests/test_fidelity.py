@@ -376,15 +376,23 @@ def _mixed_tl(W, Fm, x, y, steps, lr, mu, wd, masks=None):
     return W
 
 
-def test_time_local_matches_the_authors_two_half_steps_through_one_momentum_optimiser():
-    model = MLP([6, 5, 3], n_seeds=1, activation_name="relu", bias=False, init="he_normal", generator=gen(1)).double()
+def _time_local_case(hidden: int, dropout: float = 0.0):
+    """A one-seed 6–hidden–3 network bound to PEPITA-time-local, a batch of 7, its initial weights (NumPy), and an
+    SGD optimiser with momentum and weight decay (lr, momentum, weight decay = 0.05, 0.9, 1e-2)."""
+    model = MLP([6, hidden, 3], n_seeds=1, activation_name="relu", bias=False, init="he_normal", dropout=dropout,
+                generator=gen(1)).double()
     rule = make_rule({"name": "pepita", "variant": "time_local", "feedback_scale": 0.5})
     rule.bind(model, gen(3), (6,))
     x = torch.randn(1, 7, 6, generator=gen(4))
     y = one_hot(3, (1, 7), 5)
     W = [w.detach()[0].numpy().copy() for w in model.weights]
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-2)
+    return model, rule, x, y, W, opt
+
+
+def test_time_local_matches_the_authors_two_half_steps_through_one_momentum_optimiser():
+    model, rule, x, y, W, opt = _time_local_case(5)
     lr, mu, wd = 0.05, 0.9, 1e-2
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=mu, weight_decay=wd)
     for _ in range(2):
         rule.step(model, x, y, CrossEntropy(), opt)
     expected = _mixed_tl(W, rule.F[0].numpy(), x[0].numpy(), y[0].numpy(), 2, lr, mu, wd)
@@ -396,15 +404,8 @@ def test_time_local_reuses_the_clean_pass_dropout_mask_in_the_modulated_pass():
     """Deviation #68: the authors' mixed_tl resets the dropout masks between the passes; we keep the clean pass's
     mask for the modulated pass (Sec. 5.1, "the same mask in both passes"). The step's masks are replayed from the
     dropout generator it is given; a fresh mask for the second pass gives other weights."""
-    model = MLP([6, 12, 3], n_seeds=1, activation_name="relu", bias=False, init="he_normal", dropout=0.3,
-                generator=gen(1)).double()
-    rule = make_rule({"name": "pepita", "variant": "time_local", "feedback_scale": 0.5})
-    rule.bind(model, gen(3), (6,))
-    x = torch.randn(1, 7, 6, generator=gen(4))
-    y = one_hot(3, (1, 7), 5)
-    W = [w.detach()[0].numpy().copy() for w in model.weights]
+    model, rule, x, y, W, opt = _time_local_case(12, dropout=0.3)
     lr, mu, wd = 0.05, 0.9, 1e-2
-    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=mu, weight_decay=wd)
     dropout = gen(6)
     replay = torch.Generator()
     replay.set_state(dropout.get_state())

@@ -19,7 +19,6 @@ Model, PEPITA update, feedback matrices, optimiser, learning-rate decay, seeding
 """
 from __future__ import annotations
 
-import csv
 import json
 import math
 import os
@@ -29,6 +28,7 @@ import types
 from pathlib import Path
 
 import torch
+from curves_file import write_curves  # beside this script; standard library only
 
 
 def their_loaders(data: dict, seed: int):
@@ -135,11 +135,7 @@ def main() -> None:
         if got != expected:
             raise SystemExit(f"authors_pepita_2024: seed {seed} recorded {got} epochs, expected {expected}")
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["side", "seed", "step", "metric", "value"])
-        writer.writeheader()
-        writer.writerows(rows)
+    write_curves(out, rows)
 
 
 if __name__ == "__main__":

@@ -22,13 +22,14 @@ The global RNG is seeded with the run's seed before the notebook runs (it sets n
 """
 from __future__ import annotations
 
-import csv
 import json
 import math
 import sys
 from pathlib import Path
 
 import torch
+from curves_file import write_curves  # beside this script; standard library only
+
 
 NOTEBOOK = "Tutorial_PEPITA_FullyConnectedNets_CIFAR-10.ipynb"
 
@@ -146,11 +147,7 @@ def main() -> None:
                              f"differs from the notebook's test accuracies ({theirs})")
         our_test_accs.clear()
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["side", "seed", "step", "metric", "value"])
-        writer.writeheader()
-        writer.writerows(rows)
+    write_curves(out, rows)
 
 
 if __name__ == "__main__":

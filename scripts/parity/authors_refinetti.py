@@ -15,7 +15,6 @@ Everything else — model, DFA backward, feedback matrices, loss, SGD, logging, 
 """
 from __future__ import annotations
 
-import csv
 import json
 import pickle
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from curves_file import write_curves  # beside this script; standard library only
 
 
 def write_cifar_batches(prepared: str, root: Path) -> None:
@@ -116,10 +116,7 @@ def main() -> None:
             for step, value in zip(steps, values):
                 rows.append({"side": "authors", "seed": seed, "step": step, "metric": metric, "value": value})
         Path(args.name + ".pyT").unlink()
-    with open(out, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["side", "seed", "step", "metric", "value"])
-        writer.writeheader()
-        writer.writerows(rows)
+    write_curves(out, rows)
 
 
 if __name__ == "__main__":
