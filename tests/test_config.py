@@ -16,7 +16,7 @@ def raw(repo_root, monkeypatch):
     return yaml.safe_load((repo_root / "config.yaml").read_text())
 
 
-@pytest.mark.parametrize("scale", ["quick", "paper", "ci"])
+@pytest.mark.parametrize("scale", ["quick", "paper", "ci", "paper_reachable"])
 def test_every_scale_resolves(raw, scale):
     cfg = resolve({**raw, "scale": scale}, SCHEMA)
     assert "scales" not in cfg and cfg["scale"] == scale

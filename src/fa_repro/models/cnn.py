@@ -89,8 +89,13 @@ class BoopathyCNN(Model):
         stride, k = self.strides[layer], self.kernel_size
         pad = (same_padding(h.shape[-1], stride, k) + same_padding(h.shape[-2], stride, k) if self.padding == "same"
                else (k // 2,) * 4)  # (left, right, top, bottom)
-        x = F.pad(h.transpose(0, 1).reshape(b, -1, *h.shape[-2:]), pad)
-        out = F.conv2d(x, weight.reshape(-1, *weight.shape[2:]), stride=stride, groups=n_seeds)
+        x = h.transpose(0, 1).reshape(b, -1, *h.shape[-2:])
+        w = weight.reshape(-1, *weight.shape[2:])
+        if len(set(pad)) == 1:  # the same on every side: the convolution pads (no padded copy of the input; the
+            # same sums bit for bit, 7 % of a step and 30 % of an evaluation faster, issue 24)
+            out = F.conv2d(x, w, stride=stride, groups=n_seeds, padding=pad[0])
+        else:
+            out = F.conv2d(F.pad(x, pad), w, stride=stride, groups=n_seeds)
         out = out.reshape(b, n_seeds, c_out, *out.shape[-2:]).transpose(0, 1)
         return out / math.sqrt(fan_in) if ntk else out
 
