@@ -56,3 +56,16 @@ def test_claims_across_scales_take_the_verdict_of_the_largest_scale_built():
     assert header.index("| ci scale |") < header.index("| quick scale |") < header.index("| paper scale |")  # smallest first
     r7 = next(line for line in md.splitlines() if line.startswith("| R7 "))
     assert "✅ pass" in r7 and "❌ fail (quick)" in r7 and "not among this build's leaves" in r7
+
+
+@pytest.mark.parametrize("afa_offset,status", [(0.004, "pass"), (0.015, "fail")])
+def test_afa_tracks_pepita_within_one_point_at_every_epoch(afa_offset, status):
+    """S8 reads Fig. 2a's curves: one epoch where AFA is 1.5 points off PEPITA fails it."""
+    epochs = np.arange(1, 6)
+    pepita = 0.9 + 0.01 * epochs
+    afa = pepita.copy()
+    afa[2] += afa_offset
+    df = pd.DataFrame({"method": ["pepita"] * 5 + ["afa"] * 5, "epoch": np.r_[epochs, epochs],
+                       "test_acc": np.r_[pepita, afa]})
+    s8 = evaluate({"srinivasan2024_fig2a": df}, "ci").set_index("claim").loc["S8"]
+    assert s8.status == status and f"{100 * afa_offset:.2f} points" in s8.our_value

@@ -229,3 +229,22 @@ def test_nested_command_line_values_are_read_as_yaml_values(raw):
     assert cfg["experiments"]["refinetti2021"]["common"]["lr"] == 0.5
     assert cfg["experiments"]["refinetti2021"]["common"]["epochs"] == 7
     assert cfg["experiments"]["chu2024"]["common"]["hidden"] == [30, 40]
+
+
+def test_paper_reachable_is_the_paper_scale_with_fewer_seeds(raw):
+    """The published paper-scale results (scale paper_reachable) are the paper's runs: every generated training
+    spec and teacher–student block equals the paper scale's, but for the deep runs' seeds (the first of the
+    paper's) and what a job asks of the machine."""
+    from fa_repro.experiments import grids, training_specs
+
+    paper, reachable = (resolve({**raw, "scale": s}, SCHEMA) for s in ("paper", "paper_reachable"))
+    assert reachable["leaves"] == "paper_reachable" and paper["leaves"] == "all"
+    assert reachable["teacher_student"] == paper["teacher_student"] and reachable["ode"] == paper["ode"]
+    specs = {s: training_specs(c["experiments"], grids(c["experiments"])) for s, c in
+             (("paper", paper), ("reachable", reachable))}
+    names = ["srinivasan2024_mnist_h1_pepita_afa", "srinivasan2024_mnist_h1_pepita_vanilla",
+             "srinivasan2024_cifar10_h1_pepita_time_local", "srinivasan2024_cifar10_h1_pepita_time_local_f0"]
+    for name in names:
+        ours, theirs = dict(specs["reachable"][name]), dict(specs["paper"][name])
+        assert len(theirs["seeds"]) == 10 and ours.pop("seeds") == theirs.pop("seeds")[:1], name
+        assert ours == theirs, name

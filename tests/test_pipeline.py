@@ -8,6 +8,7 @@ Regenerate the references after an intended change of results with
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -87,6 +88,24 @@ def test_html_report_contains_every_leaf_and_the_claims(workdir):
     for leaf in ALL_FIGURES + TABLES:
         assert leaf in html, leaf
     assert "Claims" in html and "claims.csv" in html
+
+
+def test_published_results_copy_the_scales_data_with_their_provenance(workdir, tmp_path):
+    """scripts/publish_results.py: the figure data byte for byte, the claims table and a README with the wall time,
+    the leaves and the cost of each job family."""
+    dest = tmp_path / "published"
+    out = subprocess.run([sys.executable, "scripts/publish_results.py", "--scale", "ci", "--wall", "12.5",
+                          "--started", "2026-12-02T15:00Z", "--dest", str(dest)], cwd=workdir, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr
+    built = sorted((workdir / CI / "results/figures").glob("*.csv"))
+    assert len(built) > 30 and sorted(p.name for p in (dest / "data").iterdir()) == [p.name for p in built]
+    assert all((dest / "data" / p.name).read_bytes() == p.read_bytes() for p in built)
+    assert (dest / "claims.csv").read_bytes() == (workdir / CI / "results/claims.csv").read_bytes()
+    readme = (dest / "README.md").read_text()
+    assert "12.5 minutes of wall time" in readme and "no commit recorded" in readme
+    assert all(f"`{p.stem}`" in readme for p in built) and "| train: srinivasan2024" in readme
+    assert len(list((dest / "figures").glob("*.png"))) >= 30
 
 
 def test_timing_figure_has_one_row_per_method_and_width(workdir):

@@ -5,21 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-METHODS = {  # method tag -> (label, colour, marker)
-    "normal": ("Normal (BP)", "black", "o"), "align_ada": ("Align-ada", "tab:red", "s"),
-    "align_zero": ("Align-zero", "tab:orange", "^"), "align_prop": ("Align-prop", "tab:pink", "P"),
-    "dfa": ("DFA", "tab:blue", "v"), "fa": ("FA", "tab:green", "D"), "last_layer": ("Last layer", "tab:gray", "x"),
-    "readout_only": ("Readout-only", "tab:gray", "x"),
-}
+from ..plotting import method_label, method_style
+
+# Boopathy & Fiete's method tags ("normal" is BP) take their colour, marker and label from fa_repro.plotting
 
 
 def label(method: str) -> str:
-    return METHODS.get(method, (method,))[0]
+    return method_label(method)
 
 
 def style(method: str) -> dict:
-    name, colour, marker = METHODS.get(method, (method, None, "o"))
-    return {"label": name, "color": colour, "marker": marker}
+    return method_style(method)
 
 
 def best_per_run(df: pd.DataFrame, tags: list[str]) -> pd.DataFrame:

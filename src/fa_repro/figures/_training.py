@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-ALGORITHM_COLOURS = {"bp": "tab:orange", "dfa": "tab:blue"}
-ALGORITHM_LABELS = {"bp": "BP", "dfa": "DFA"}
+# colours and labels of the learning methods: fa_repro.plotting (METHOD_COLOURS, method_style), imported where drawn
 ACTIVATION_STYLES = {"tanh": "-", "relu": "--"}
 
 
@@ -30,10 +29,10 @@ def run_average(df: pd.DataFrame, by: list[str], columns: dict[str, str], unit: 
 
 
 def band(ax, x, mean, std, **kwargs):
-    """A mean curve with a ±1 std band over runs."""
-    line, = ax.plot(x, mean, **kwargs)
-    ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.15, lw=0)
-    return line
+    """A mean curve with a ±1 std band over runs (:func:`fa_repro.plotting.band`)."""
+    from ..plotting import band as mean_std_band
+
+    return mean_std_band(ax, x, mean, std, **kwargs)
 
 
 def epoch_panels(df: pd.DataFrame, by, quantities: dict[str, str], style, title: str, legend_panel: int = 0):

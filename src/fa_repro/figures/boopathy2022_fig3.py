@@ -28,11 +28,12 @@ def draw(df: pd.DataFrame, params: dict):
             ax.plot(g.lr, 100 * g.test_acc.fillna(0.0), ls="-" if wide else "--", ms=3,
                     **{**st, "label": f"{st['label']} ×{width}"})
             bad = g[g.diverged]
-            ax.scatter(bad.lr, 100 * bad.test_acc.fillna(0.0), marker="x", color="red", s=25, zorder=5)
+            ax.scatter(bad.lr, 100 * bad.test_acc.fillna(0.0), marker="X", color=st["color"], edgecolors="k",
+                       linewidths=0.5, s=40, zorder=5)  # in the method's colour: red is Align-ada's
         ax.set_xscale("log")
         ax.set_xlabel("learning rate")
         ax.set_ylabel("best test accuracy (%)")
-        ax.set_title(f"{dataset} (red ×: diverged)")
+        ax.set_title(f"{dataset} (large ✕: diverged)")
         ax.legend(fontsize=5.5, ncol=2)
     suptitle_with_note(fig, "Accuracy vs learning rate (Fig. 3)", params)
     return fig

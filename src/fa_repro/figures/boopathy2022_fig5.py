@@ -16,14 +16,17 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 
 
 def draw(df: pd.DataFrame, params: dict):
-    from ..plotting import subplots
+    from ..plotting import band, subplots
 
     fig, ax = subplots(figsize=(4.8, 3.6), layout="constrained")
-    for method, g in df.groupby("method"):
-        ax.plot(g.step, g.train_loss, ms=2, **style(method))
+    for method, g in df.groupby("method"):  # mean ± std over seeds at each step
+        m = g.groupby("step").train_loss.agg(["mean", lambda s: s.std(ddof=0)]).set_axis(["mean", "std"], axis=1)
+        band(ax, m.index, m["mean"], m["std"].fillna(0.0), ms=2, **style(method))
     ax.set_xlabel("training step (batches of images)")
     ax.set_ylabel("training loss (MSE on one-hot labels)")
     ax.set_yscale("log")
-    ax.set_title(f"ImageNet, CNN ×{int(df.width.iloc[0])} (Fig. 5)")
+    runs = df.groupby("method").seed.nunique().max()
+    seeds = f"{runs} seed{'s' if runs > 1 else ''}"
+    ax.set_title(f"ImageNet, CNN ×{int(df.width.iloc[0])} (Fig. 5; mean ± std over {seeds})")
     ax.legend(fontsize=7)
     return fig

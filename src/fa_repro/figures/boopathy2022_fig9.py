@@ -29,12 +29,13 @@ def draw(df: pd.DataFrame, params: dict):
     for method, g in df.groupby("method"):
         st = style(method)
         test, train = g[g.split == "test"], g[g.split == "train"]
-        ax.plot(test.width, test.loss, ls="-", ms=3, **st)
-        ax.plot(train.width, train.loss, ls="--", color=st["color"], marker=st["marker"], ms=3)
+        ax.errorbar(test.width, test.loss, test.loss_std.fillna(0.0), ls="-", ms=3, capsize=2, **st)
+        ax.errorbar(train.width, train.loss, train.loss_std.fillna(0.0), ls="--", color=st["color"],
+                    marker=st["marker"], ms=3, capsize=2, mfc="none")
     width_axis(ax, df.width.unique())
     ax.set_xlabel("hidden units")
     ax.set_yscale("log")
     ax.set_ylabel("loss (summed squared error per sequence)")
-    ax.set_title("RNN Add task (App. Fig. 9); solid: test, dashed: train")
+    ax.set_title("RNN Add task (App. Fig. 9); solid: test, dashed: train\n(mean ± std over seeds)")
     ax.legend(fontsize=7)
     return fig

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from ..plotting import subplots
+from ..plotting import method_colour, subplots
 from ._training import stacked
 
 
@@ -28,7 +28,8 @@ def draw(df: pd.DataFrame, params: dict):
     fig, axes = subplots(1, len(layers), figsize=(3.3 * len(layers), 3.3), layout="constrained")
     for ax, layer in zip(axes, layers):
         sub = df[df.layer == layer]
-        ax.errorbar(sub.scale, sub.grad_norm, yerr=sub.grad_norm_std, fmt="o-", ms=4)
+        ax.errorbar(sub.scale, sub.grad_norm, yerr=sub.grad_norm_std, fmt="o-", ms=4, capsize=2,
+                    color=method_colour("fa"))
         ax.set_xscale("symlog", linthresh=1e-3)
         ax.set_xlabel("initial weight scale")
         ax.set_ylabel("‖first update‖ / learning rate")

@@ -6,11 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..plotting import subplots
+from ..plotting import method_colour, method_label, subplots
 from ._training import stacked
 
-COLOURS = {"perturbed_bp": "tab:grey", "fa": "tab:blue", "last_layer": "tab:red"}
-LABELS = {"perturbed_bp": "perturbed BP", "fa": "FA", "last_layer": "last layer only"}
+LABELS = {"last_layer": "last layer only"}  # else the method's label of fa_repro.plotting
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
@@ -42,14 +41,17 @@ def draw(df: pd.DataFrame, params: dict):
     for ax, panel in zip(axes, ("a", "b", "c")):
         sub = df[df.panel == panel]
         for method, group in sub.groupby("method"):
+            colour, label = method_colour(method), LABELS.get(method) or method_label(method)
             if method == "last_layer":
-                ax.axhline(group.rel_accuracy.mean(), color=COLOURS[method], ls=":", label=LABELS[method])
+                mean, std = group.rel_accuracy.mean(), group.rel_accuracy_std.mean()
+                ax.axhline(mean, color=colour, ls=":", label=label)
+                ax.axhspan(mean - std, mean + std, color=colour, alpha=0.15, lw=0)  # ± std over runs
             elif method == "fa":
                 ax.errorbar(group.alignment, group.rel_accuracy, xerr=group.alignment_std, yerr=group.rel_accuracy_std,
-                            fmt="s", color=COLOURS[method], label=LABELS[method])
+                            fmt="s", color=colour, label=label)
             else:
                 ax.errorbar(group.alignment, group.rel_accuracy, yerr=group.rel_accuracy_std, fmt="o-", ms=4,
-                            color=COLOURS[method], label=LABELS[method])
+                            color=colour, label=label)
         ax.set_xlabel("alignment of the hidden-layer update with the BP gradient")
         ax.set_ylabel("test accuracy relative to BP")
         ax.set_title(titles[panel].format(n=int(sub.updates.iloc[0]) if len(sub) else "?"))

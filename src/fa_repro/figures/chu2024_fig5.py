@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 
-from ..plotting import subplots
+from ..plotting import method_colour, method_label, subplots
 from ._training import stacked
 
 LAYERS = {2: "hidden layer 2", 3: "output layer"}
@@ -35,8 +35,8 @@ def draw(df: pd.DataFrame, params: dict):
             s = sub[sub.layer == layer]
             axes[0, j].plot(s.step, s.alignment, label=label)
         s = sub[sub.layer == 2]
-        axes[1, j].plot(s.step, s.accuracy_fa, color="tab:blue", label="FA")
-        axes[1, j].plot(s.step, s.accuracy_bp, color="tab:orange", label="BP")
+        for method in ("fa", "bp"):
+            axes[1, j].plot(s.step, s[f"accuracy_{method}"], color=method_colour(method), label=method_label(method))
         for ax in axes[:, j]:
             ax.axvline(sub.swap_at.iloc[0], color="k", ls=":", lw=1)
         axes[0, j].set_title(titles[panel])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from ..plotting import subplots
+from ..plotting import band, subplots
 from ._training import run_average, stacked
 
 
@@ -24,11 +24,11 @@ def draw(df: pd.DataFrame, params: dict):
             ax = axes[i, j]
             for colour, beta in zip(colours, betas):
                 sub = df[(df.activation == activation) & (df.alpha == alpha) & (df.beta == beta)]
-                ax.plot(sub.epoch, sub.wa, color=colour, label=f"β = {beta:g}")
+                band(ax, sub.epoch, sub.wa, sub.wa_std, color=colour, label=f"β = {beta:g}")  # ± std over runs
             ax.set_title(f"{activation}, α = {alpha:g}")
             ax.set_xlabel("epoch")
             if j == 0:
                 ax.set_ylabel("weight alignment WA")
     axes[0, -1].legend(loc="lower right")
-    fig.suptitle("WA is hampered by correlated (β < 1) or unbalanced (α < 1) targets")
+    fig.suptitle("WA is hampered by correlated (β < 1) or unbalanced (α < 1) targets (mean ± std over runs)")
     return fig

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..plotting import RULE_COLOURS, RULE_LABELS, log_time_axis, subplots
+from ..plotting import log_time_axis, method_colour, method_label, subplots
 from ._teacher_student import simulation_against_ode
 
 
@@ -22,8 +22,8 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 def draw(df: pd.DataFrame, params: dict):
     fig, ax = subplots(figsize=(5, 3.6))
     for rule, sub in df.groupby("algorithm"):
-        simulation_against_ode(ax, sub, RULE_COLOURS[rule], f"{RULE_LABELS[rule]} simulation",
-                               f"{RULE_LABELS[rule]} ODE (Eq. 27)", ms=3.5)
+        simulation_against_ode(ax, sub, method_colour(rule), f"{method_label(rule)} simulation",
+                               f"{method_label(rule)} ODE (Eq. 27)", ms=3.5)
     log_time_axis(ax)
     ax.legend(loc="lower left")
     ax.set_title(f"Plateaus: simulation vs theory (erf, K = M = 2, N = {int(df.N.iloc[0])}, η = {df.eta.iloc[0]})")

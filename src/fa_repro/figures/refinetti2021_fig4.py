@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..plotting import log_time_axis, subplots
+from ..plotting import log_time_axis, runs_band, subplots
 
 COLOURS = ["tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:grey", "tab:olive"]
 
@@ -20,11 +20,13 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 def draw(df: pd.DataFrame, params: dict):
     fig, ax = subplots(figsize=(5, 3.6))
     for n_pos, sub in df.groupby("n_positive"):
+        sub = sub[sub.t > 0]
+        # every run thin; the mean ± std of log eg over the runs of a group as a line and band
+        runs_band(ax, sub, "t", "eg", color=COLOURS[int(n_pos)], lw=1.8)
         for i, (_, run) in enumerate(sub.groupby("run")):
-            run = run[run.t > 0]
-            ax.plot(run.t, run.eg, color=COLOURS[int(n_pos)], lw=1, alpha=0.6,
+            ax.plot(run.t, run.eg, color=COLOURS[int(n_pos)], lw=0.6, alpha=0.45,
                     label=f"{n_pos} positive entries of F1 ({sub.run.nunique()} runs)" if i == 0 else None)
     log_time_axis(ax)
-    ax.legend(loc="lower left")
+    ax.legend(loc="lower left", title="thin: each run; thick: mean ± std of log εg")
     ax.set_title(f"ReLU, K = {int(df.K.iloc[0])}, M = {int(df.M.iloc[0])}, W̃2 = 1, N = {int(df.N.iloc[0])}")
     return fig

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..plotting import subplots
-from ._training import ACTIVATION_STYLES, ALGORITHM_COLOURS, ALGORITHM_LABELS, band, run_average, stacked
+from ..plotting import band, method_colour, method_label, subplots
+from ._training import ACTIVATION_STYLES, run_average, stacked
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
@@ -22,8 +22,8 @@ def draw(df: pd.DataFrame, params: dict):
     fig, axes = subplots(2, len(datasets), figsize=(4.2 * len(datasets), 6), squeeze=False, layout="constrained")
     for j, dataset in enumerate(datasets):
         for (activation, algorithm), sub in df[df.dataset == dataset].groupby(["activation", "algorithm"]):
-            style = dict(color=ALGORITHM_COLOURS[algorithm], ls=ACTIVATION_STYLES.get(activation, "-"),
-                         label=f"{ALGORITHM_LABELS[algorithm]}, {activation}")
+            style = dict(color=method_colour(algorithm), ls=ACTIVATION_STYLES.get(activation, "-"),
+                         label=f"{method_label(algorithm)}, {activation}")
             band(axes[0, j], sub.epoch, sub.train_acc, sub.train_acc_std, **style)
             band(axes[1, j], sub.epoch, sub.cos_sim, sub.cos_sim_std, **style)
         axes[0, j].set_title(f"{dataset.upper()} (14×14)")

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..plotting import RULE_COLOURS, RULE_LABELS, T_LABEL, log_time_axis, subplots
+from ..plotting import T_LABEL, log_time_axis, method_colour, method_label, subplots
 from ._teacher_student import cosine, half_error_time, log_eg_gap, vectors
 
 S1_THRESHOLD = 0.5  # claim S1: the AFA theory tracks the PEPITA simulation when q90 |Δ log eg| < 0.5
@@ -26,7 +26,7 @@ GAPS = (("PEPITA sim. vs AFA theory (Fig. 2b, claim S1)", ("pepita", "sim"), ("a
         ("PEPITA sim. vs PEPITA theory", ("pepita", "sim"), ("pepita", "ode")),
         ("AFA sim. vs AFA theory", ("afa", "sim"), ("afa", "ode")))
 GAP_STYLES = {GAPS[0][0]: ("k", "o-"), GAPS[1][0]: ("tab:red", "s-"), GAPS[2][0]: ("tab:red", "s:"),
-              GAPS[3][0]: (RULE_COLOURS["pepita"], "^--"), GAPS[4][0]: (RULE_COLOURS["afa"], "v--")}
+              GAPS[3][0]: (method_colour("pepita"), "^--"), GAPS[4][0]: (method_colour("afa"), "v--")}
 SERIES = {("pepita", "sim"): ("o", "none"), ("afa", "sim"): ("x", "none"), ("pepita", "ode"): ("-", None),
           ("afa", "ode"): ("--", None)}
 
@@ -63,7 +63,7 @@ def summary(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _label(method: str, source: str) -> str:
-    return f"{RULE_LABELS[method]} {'theory' if source == 'ode' else 'simulation'}"
+    return f"{method_label(method)} {'theory' if source == 'ode' else 'simulation'}"
 
 
 def _curves(ax, df, column, colours):
@@ -83,7 +83,8 @@ def _curves(ax, df, column, colours):
 def draw(df: pd.DataFrame, params: dict):
     fig, axes = subplots(2, 2, figsize=(11, 8.6))
     kappas = sorted(df.kappa.unique())
-    colours = dict(zip(kappas, plt.cm.viridis(np.linspace(0, 0.9, len(kappas)))))
+    # κ in shades of blue: neither PEPITA's purple nor AFA's olive, the methods' colours of panels (c) and (d)
+    colours = dict(zip(kappas, plt.cm.Blues(np.linspace(0.45, 1.0, len(kappas)))))
     first = df[(df.run == df.run.min()) & (df.t > 0)]
     ax = axes[0, 0]
     _curves(ax, first, "eg", colours)
@@ -110,9 +111,9 @@ def draw(df: pd.DataFrame, params: dict):
             continue
         mean = s.groupby("kappa")[col].apply(lambda x: float(np.exp(np.mean(np.log(x)))))
         marker = style if source == "sim" else "."
-        ax.plot(s.kappa, s[col], marker, ms=4, mfc=mfc, ls="none", color=RULE_COLOURS[method], alpha=0.5)
+        ax.plot(s.kappa, s[col], marker, ms=4, mfc=mfc, ls="none", color=method_colour(method), alpha=0.5)
         ax.plot(mean.index, mean.values, ls="-" if source == "ode" else ":", marker=marker, mfc=mfc,
-                color=RULE_COLOURS[method], label=_label(method, source))
+                color=method_colour(method), label=_label(method, source))
     ax.axhline(PLATEAU_END, color="grey", ls=":", lw=1, label="Sec. 4.2: plateau until t ∼ 10³")
     ax.set(xscale="log", yscale="log", xlabel=KAPPA_LABEL, ylabel="half-error time t½ (samples / D)",
            title="(c) end of the plateau: eg(t½) = eg(0)/2")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..plotting import RULE_COLOURS, RULE_LABELS, log_time_axis, subplots
+from ..plotting import METHOD_MARKERS, method_colour, method_label, log_time_axis, subplots
 from ._teacher_student import THEORY_LABELS
 
 
@@ -17,13 +17,12 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 
 def draw(df: pd.DataFrame, params: dict):
     fig, ax = subplots(figsize=(5, 3.6))
-    markers = {"pepita": "o", "afa": "x"}
-    for method, sub in df[df.source == "sim"].groupby("method"):
+    for method, sub in df[df.source == "sim"].groupby("method"):  # simulations: symbols; theories: lines
         sub = sub[sub.t > 0]
-        ax.plot(sub.t, sub.eg, markers[method], ms=3.5, mfc="none", color=RULE_COLOURS[method],
-                label=f"{RULE_LABELS[method]} simulation")
+        ax.plot(sub.t, sub.eg, METHOD_MARKERS[method], ms=3.5, mfc="none", color=method_colour(method),
+                label=f"{method_label(method)} simulation")
     for method, sub in df[(df.source == "ode") & (df.t > 0)].groupby("method"):
-        ax.plot(sub.t, sub.eg, "-", color="k" if method == "afa" else RULE_COLOURS[method], lw=1.3,
+        ax.plot(sub.t, sub.eg, "--" if method == "afa" else "-", color=method_colour(method), lw=1.3,
                 label=THEORY_LABELS[method])
     log_time_axis(ax)
     ax.legend(loc="center left")

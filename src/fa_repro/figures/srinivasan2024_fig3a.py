@@ -7,8 +7,8 @@ import pandas as pd
 
 from ._training import final_epoch, stacked
 
-VARIANTS = {"plain": ("PEPITA (He normal)", "tab:blue", "o"), "he_uniform": ("PEPITA (He uniform)", "tab:green", "s"),
-            "hebbian": ("PEPITA-Hebbian", "tab:red", "^")}
+VARIANTS = {"plain": "PEPITA (He normal)", "he_uniform": "PEPITA (He uniform)", "hebbian": "PEPITA-Hebbian"}
+# colours and markers: PEPITA's variants in fa_repro.plotting.PEPITA_VARIANTS
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
@@ -18,11 +18,13 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 
 
 def draw(df: pd.DataFrame, params: dict):
-    from ..plotting import subplots
+    from ..plotting import pepita_style, subplots
 
     fig, ax = subplots(figsize=(4.4, 3.4), layout="constrained")
     depths = sorted(df.n_hidden.unique())
-    for i, (variant, (label, colour, marker)) in enumerate(VARIANTS.items()):
+    for i, (variant, label) in enumerate(VARIANTS.items()):
+        style = pepita_style(variant)
+        colour, marker = style["color"], style["marker"]
         sub = df[df.variant == variant].groupby("n_hidden").test_acc.agg(["mean", "std"]).reindex(depths)
         x = np.arange(len(depths)) + (i - 1) * 0.12
         ax.errorbar(x, 100 * sub["mean"], 100 * sub["std"].fillna(0), ls="none", marker=marker, capsize=3,

@@ -16,15 +16,15 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 
 
 def draw(df: pd.DataFrame, params: dict):
-    from ..plotting import subplots
+    from ..plotting import pepita_style, subplots
 
     depths = sorted(df.n_hidden.unique())
     fig, axes = subplots(1, len(depths), figsize=(3.6 * len(depths), 3.2), layout="constrained", squeeze=False)
     for ax, n in zip(axes[0], depths):
         for wd, sub in df[df.n_hidden == n].groupby("weight_decay"):
-            band(ax, sub.epoch, 100 * sub.test_acc, 100 * sub.test_acc_std,
-                 label="no weight decay" if wd == 0 else f"weight decay λ = {wd:g}",
-                 color="tab:blue" if wd == 0 else "tab:red")
+            style = pepita_style("plain" if wd == 0 else "wd")
+            band(ax, sub.epoch, 100 * sub.test_acc, 100 * sub.test_acc_std, color=style["color"], ls=style["ls"],
+                 label="no weight decay" if wd == 0 else f"weight decay λ = {wd:g}")
         ax.set_title(f"{n} hidden layer{'s' if n > 1 else ''}")
         ax.set_xlabel("epoch")
         ax.set_ylabel("test accuracy (%)")

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ._training import band, run_average, stacked
 
-LABELS = {"time_local": ("PEPITA-time-local", "tab:blue"), "time_local_f0": ("time-local, F = 0", "tab:gray")}
+VARIANTS = ("time_local", "time_local_f0")  # labels, colours, line styles: fa_repro.plotting.PEPITA_VARIANTS
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
@@ -14,12 +14,14 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 
 
 def draw(df: pd.DataFrame, params: dict):
-    from ..plotting import subplots
+    from ..plotting import pepita_style, subplots
 
     fig, ax = subplots(figsize=(4.4, 3.3), layout="constrained")
-    for variant, (label, colour) in LABELS.items():
+    for variant in VARIANTS:
         sub = df[df.variant == variant]
-        band(ax, sub.epoch, 100 * sub.test_acc, 100 * sub.test_acc_std, label=label, color=colour)
+        style = pepita_style(variant)
+        band(ax, sub.epoch, 100 * sub.test_acc, 100 * sub.test_acc_std, label=style["label"], color=style["color"],
+             ls=style["ls"])
     ax.set_xlabel("epoch")
     ax.set_ylabel("test accuracy (%)")
     ax.set_title("PEPITA-time-local vs F = 0 (CIFAR-10, mean ± std)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..plotting import RULE_COLOURS, RULE_LABELS, subplots
+from ..plotting import METHOD_MARKERS, method_colour, method_label, subplots
 from ._teacher_student import THEORY_LABELS, vectors
 
 
@@ -22,10 +22,10 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 def draw(df: pd.DataFrame, params: dict):
     fig, ax = subplots(figsize=(5, 3.4))
     for method, sub in df[(df.source == "sim") & (df.t > 0)].groupby("method"):
-        ax.plot(sub.t, sub.norm_f, "o", ms=3, mfc="none", color=RULE_COLOURS[method],
-                label=f"{RULE_LABELS[method]} simulation")
+        ax.plot(sub.t, sub.norm_f, METHOD_MARKERS[method], ms=3, mfc="none", color=method_colour(method),
+                label=f"{method_label(method)} simulation")
     for method, sub in df[(df.source == "ode") & (df.t > 0)].groupby("method"):
-        ax.plot(sub.t, sub.norm_f, "-", color="k" if method == "afa" else RULE_COLOURS[method], lw=1.3,
+        ax.plot(sub.t, sub.norm_f, "--" if method == "afa" else "-", color=method_colour(method), lw=1.3,
                 label=THEORY_LABELS[method])
     ax.set_xscale("log")
     ax.set_xlabel("training time t (samples / D)")

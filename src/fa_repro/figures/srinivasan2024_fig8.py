@@ -15,13 +15,14 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 
 
 def draw(df: pd.DataFrame, params: dict):
-    from ..plotting import subplots
+    from ..plotting import method_colour, subplots
 
     datasets = list(df.dataset.unique())
     fig, axes = subplots(1, len(datasets), figsize=(3.4 * len(datasets), 3.2), layout="constrained", squeeze=False)
     for ax, dataset in zip(axes[0], datasets):
         sub = df[df.dataset == dataset]
-        ax.errorbar(sub.n_hidden, 100 * sub.test_acc, 100 * sub.test_acc_std, marker="o", capsize=3)
+        ax.errorbar(sub.n_hidden, 100 * sub.test_acc, 100 * sub.test_acc_std, marker="o", capsize=3,
+                    color=method_colour("pepita"))
         ax.set_xticks(sorted(sub.n_hidden))
         ax.set_title(dataset)
         ax.set_xlabel("number of hidden layers")
