@@ -16,7 +16,7 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 
 
 def draw(df: pd.DataFrame, params: dict):
-    from ..plotting import method_style, subplots
+    from ..plotting import method_style, spread_note, subplots
 
     fig, ax = subplots(figsize=(4.2, 3.3), layout="constrained")
     for method in ("pepita", "afa"):
@@ -25,6 +25,6 @@ def draw(df: pd.DataFrame, params: dict):
                     **{**method_style(method), "label": {"pepita": "PEPITA", "afa": "AFA (Eq. 11)"}[method]})
     ax.set_xlabel("epoch")
     ax.set_ylabel("test accuracy (%)")
-    ax.set_title("PEPITA and its AFA approximation\n(MNIST, 1 hidden layer, mean ± std over runs)")
+    ax.set_title(f"PEPITA and its AFA approximation\n(MNIST, 1 hidden layer, {spread_note(df.n_runs)})")
     ax.legend(loc="lower right")
     return fig

@@ -14,7 +14,7 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 
 
 def draw(df: pd.DataFrame, params: dict):
-    from ..plotting import pepita_style, subplots
+    from ..plotting import pepita_style, spread_note, subplots
 
     fig, ax = subplots(figsize=(4.4, 3.3), layout="constrained")
     for variant in VARIANTS:
@@ -24,6 +24,6 @@ def draw(df: pd.DataFrame, params: dict):
              ls=style["ls"])
     ax.set_xlabel("epoch")
     ax.set_ylabel("test accuracy (%)")
-    ax.set_title("PEPITA-time-local vs F = 0 (CIFAR-10, mean ± std)")
+    ax.set_title(f"PEPITA-time-local vs F = 0 (CIFAR-10, {spread_note(df.n_runs)})")
     ax.legend(loc="lower right")
     return fig

@@ -108,6 +108,12 @@ def save_figure(fig, pdf: str | Path, png: str | Path) -> None:
 BAND_ALPHA = 0.2
 
 
+def spread_note(n_runs) -> str:
+    """What a band or error bar shows, for a title: "mean ± std over 3 runs", or "1 run" (no spread to show)."""
+    n = int(max(n_runs)) if hasattr(n_runs, "__iter__") else int(n_runs)
+    return "1 run" if n == 1 else f"mean ± std over {n} runs"
+
+
 def band(ax, x, mean, std, **kwargs):
     """A mean curve with a ±1 std band over runs (seeds) in the curve's colour."""
     line, = ax.plot(x, mean, **kwargs)
