@@ -278,8 +278,9 @@ CLAIMS: list[Claim] = [
           "App. Fig. 4: ≈ 40 % vs ≈ 18 %", _time_local_feedback,
           known_gap="reduced scales cannot compress this rule's time (each half-step moves a first-layer response by "
                     "η‖x‖², so larger rates break it): at 30 epochs of 6 000 images neither variant learns (10–13 %). "
-                    "The rule equals the authors' mixed_tl mode (docs/deviations.md #68); the paper scale (100 epochs "
-                    "of CIFAR-10 at 1×1024, lr 1e-4: 78 200 steps per run, 2 jobs of 10 runs) would settle it"),
+                    "The rule equals the authors' mixed_tl mode (docs/deviations.md #68). The paper's configuration (100 "
+                    "epochs of CIFAR-10 at 1×1024, lr 1e-4: 78 100 steps per run) settles it: scale paper_reachable, "
+                    "one seed, published in published/paper_reachable/"),
     Claim("S7", "srinivasan2024", "srinivasan2024_fig2b", "beyond the paper: PEPITA's own large-D ODE tracks the "
           f"PEPITA simulation: 90 % of recorded times within |Δ log eg| < {PEPITA_ODE_THRESHOLD}",
           "not in the paper (its theory is AFA's, Eqs. 22–23)", _theory_tracks_pepita("pepita", PEPITA_ODE_THRESHOLD)),
