@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--wall", type=float, required=True, help="the build's wall time in minutes")
     parser.add_argument("--started", required=True, help="when the build started (ISO 8601)")
     parser.add_argument("--command", default="", help="the command that ran the build")
+    parser.add_argument("--note", default="", help="anything else the reader should know about the build")
     parser.add_argument("--dest", type=Path, help="default: published/<scale>")
     args = parser.parse_args()
 
@@ -98,6 +99,7 @@ def main() -> None:
         f"Command: `{args.command or f'snakemake all --config scale={args.scale}'}`; written by "
         f"`scripts/publish_results.py`. Leaves ({len(leaves)}): " + ", ".join(f"`{leaf}`" for leaf in leaves) + ".",
         "",
+        *([args.note, ""] if args.note else []),
         "Files: `data/<leaf>.csv` (the figure data, the columns of `../shared/FIGURES.md`), `figures/<leaf>.png`, "
         "`claims.csv` (the claims table of this scale). The claims of leaves outside this build say "
         "\"not among this build's leaves\".",
