@@ -49,7 +49,7 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 
 
 def draw(df: pd.DataFrame, params: dict):
-    fig, ax = subplots(figsize=(4.6, 3.4))
+    fig, ax = subplots(figsize=(4.6, 4.0), layout="constrained")
     ax.plot(df.K, df.p_theory, "-", color="tab:green", label="theory: P(≥ M positive entries of F1)")
     ax.plot(df.K, df.p_printed, ":", color="grey", label="Eq. 8 as printed")
     ax.errorbar(df.K, df.p_sim, yerr=[df.p_sim - df.p_sim_low, df.p_sim_high - df.p_sim], fmt="x", color="k", ms=7,
@@ -57,6 +57,6 @@ def draw(df: pd.DataFrame, params: dict):
     ax.set_xlabel("student hidden nodes K")
     ax.set_ylabel("P(perfect recovery)")
     ax.set_ylim(-0.03, 1.05)
-    ax.legend(loc="lower right")
+    fig.legend(loc="outside lower center", ncol=1, fontsize=7)  # below the axes: the curves span every corner
     ax.set_title(f"ReLU + DFA, M = {int(df.M.iloc[0])}: recovery needs enough positive feedback entries")
     return fig
