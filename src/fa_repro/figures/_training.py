@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-# colours and labels of the learning methods: fa_repro.plotting (METHOD_COLOURS, method_style), imported where drawn
+# colours, labels and mean ± std bands of the learning methods: fa_repro.plotting (METHOD_COLOURS, method_style, band)
 ACTIVATION_STYLES = {"tanh": "-", "relu": "--"}
 
 
@@ -28,17 +28,10 @@ def run_average(df: pd.DataFrame, by: list[str], columns: dict[str, str], unit: 
     return pd.DataFrame(rows)
 
 
-def band(ax, x, mean, std, **kwargs):
-    """A mean curve with a ±1 std band over runs (:func:`fa_repro.plotting.band`)."""
-    from ..plotting import band as mean_std_band
-
-    return mean_std_band(ax, x, mean, std, **kwargs)
-
-
 def epoch_panels(df: pd.DataFrame, by, quantities: dict[str, str], style, title: str, legend_panel: int = 0):
     """One panel per quantity ({column: y label}) against epoch, one curve (mean ± std band) per ``by`` group;
     ``style(key)`` gives each group's line style and label."""
-    from ..plotting import subplots
+    from ..plotting import band, subplots
 
     fig, axes = subplots(1, len(quantities), figsize=(4.3 * len(quantities), 3.6), layout="constrained")
     for key, sub in df.groupby(by):

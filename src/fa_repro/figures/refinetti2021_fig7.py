@@ -6,8 +6,8 @@ import re
 
 import pandas as pd
 
-from ..plotting import subplots
-from ._training import band, stacked
+from ..plotting import band, subplots
+from ._training import stacked
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:

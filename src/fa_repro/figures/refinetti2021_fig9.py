@@ -6,8 +6,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from ..plotting import subplots
-from ._training import band, run_average, stacked
+from ..plotting import band, subplots
+from ._training import run_average, stacked
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:

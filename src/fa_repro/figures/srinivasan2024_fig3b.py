@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from ._training import band, run_average, stacked
+from ._training import run_average, stacked
 
 
 def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
@@ -16,7 +16,7 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 
 
 def draw(df: pd.DataFrame, params: dict):
-    from ..plotting import pepita_style, subplots
+    from ..plotting import band, pepita_style, subplots
 
     depths = sorted(df.n_hidden.unique())
     fig, axes = subplots(1, len(depths), figsize=(3.6 * len(depths), 3.2), layout="constrained", squeeze=False)

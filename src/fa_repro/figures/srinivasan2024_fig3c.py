@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._training import band, run_average, stacked
+from ._training import run_average, stacked
 
 VARIANTS = ("plain", "wm", "wd_wm", "wm_prem")  # labels, colours, line styles: fa_repro.plotting.PEPITA_VARIANTS
 
@@ -17,7 +17,7 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 def draw(df: pd.DataFrame, params: dict):
     """One row per dataset, one column per depth (as App. Figs. 9–10); one legend for every variant drawn; a panel
     names the variants not built at its depth."""
-    from ..plotting import PEPITA_VARIANTS, pepita_style, subplots
+    from ..plotting import PEPITA_VARIANTS, band, pepita_style, subplots
 
     datasets, depths = sorted(df.dataset.unique()), sorted(df.n_hidden.unique())
     fig, axes = subplots(len(datasets), len(depths), figsize=(3.2 * len(depths), 2.8 * len(datasets)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._training import band, run_average, stacked
+from ._training import run_average, stacked
 
 VARIANTS = ("time_local", "time_local_f0")  # labels, colours, line styles: fa_repro.plotting.PEPITA_VARIANTS
 
@@ -14,7 +14,7 @@ def table(inputs: dict[str, pd.DataFrame], params: dict) -> pd.DataFrame:
 
 
 def draw(df: pd.DataFrame, params: dict):
-    from ..plotting import pepita_style, spread_note, subplots
+    from ..plotting import band, pepita_style, spread_note, subplots
 
     fig, ax = subplots(figsize=(4.4, 3.3), layout="constrained")
     for variant in VARIANTS:

@@ -59,8 +59,6 @@ PEPITA_VARIANTS = {
     "time_local": ("PEPITA-time-local", PEPITA_DARK, "--", "v"),
     "time_local_f0": ("time-local, F = 0", METHOD_COLOURS["no_feedback"], "-", "x"),
 }
-# the names the teacher-student figures import
-RULE_COLOURS, RULE_LABELS = METHOD_COLOURS, METHOD_LABELS
 
 
 def method_colour(method: str):
