@@ -367,3 +367,23 @@ def test_rules_reject_models_they_do_not_support():
             make_rule(name).bind(BoopathyRNN(4), gen(), (5, 1))
     with pytest.raises(ValueError, match="unknown learning rule"):
         make_rule("backprop2")
+
+
+def test_mlp_layer_gradients_equal_autograd_of_the_plain_matmul():
+    """models/mlp.py::_SeedLinear forms the weight's gradient as gᵀh in the weight's layout: the same input and weight
+    gradients as autograd of ``matmul(h, Wᵀ)`` (seeds batched), only without the transposed copy."""
+    from fa_repro.models.mlp import _SeedLinear
+
+    g = torch.Generator().manual_seed(3)
+    h = torch.randn(2, 64, 300, generator=g, dtype=torch.float64)
+    w = torch.randn(2, 40, 300, generator=g, dtype=torch.float64)
+    upstream = torch.randn(2, 64, 40, generator=g, dtype=torch.float64)
+    grads = []
+    for layer in (lambda a, b: _SeedLinear.apply(a, b), lambda a, b: torch.matmul(a, b.transpose(-1, -2))):
+        a, b = h.clone().requires_grad_(), w.clone().requires_grad_()
+        out = layer(a, b)
+        out.backward(upstream)
+        grads.append((out.detach(), a.grad, b.grad))
+    for ours, reference in zip(*grads):
+        torch.testing.assert_close(ours, reference, rtol=1e-12, atol=1e-12)
+    assert grads[0][2].is_contiguous()  # the point of it: W's gradient already in W's layout
